@@ -1,0 +1,37 @@
+/**
+ * Makes every requested BEK with at most `max-parallel` in flight. After the first failure
+ * no new BEK is started (a vault that refuses one will refuse the rest), and the ones in
+ * flight finish, so the caller can report exactly what was stored.
+ */
+import { type Bek, type BekJob, makeBek } from './bek.ts'
+
+export interface BatchResult {
+  /** Stored (or reused) BEKs, in input order. */
+  readonly beks: Bek[]
+  /** The first failure, if any. */
+  readonly error?: unknown
+  /** Names that were not made. */
+  readonly missing: string[]
+}
+
+export async function makeBeks(job: BekJob, names: readonly string[], maxParallel: number): Promise<BatchResult> {
+  const results: Array<Bek | undefined> = new Array(names.length)
+  let next = 0
+  let error: unknown
+  const worker = async (): Promise<void> => {
+    while (next < names.length && error === undefined) {
+      const index = next++
+      try {
+        results[index] = await makeBek(job, names[index])
+      } catch (caught) {
+        error ??= caught
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(maxParallel, names.length) }, worker))
+  return {
+    beks: results.filter((bek): bek is Bek => bek !== undefined),
+    error,
+    missing: names.filter((_, index) => results[index] === undefined)
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Signs in to Entra ID: with the job's GitHub OIDC token and a federated credential when
+ * client-id and tenant-id are given, otherwise with the usual Azure credential chain
+ * (AZURE_* variables, workload identity, managed identity on self-hosted runners, the Azure
+ * CLI session that azure/login leaves).
+ */
+import type { TokenCredential } from '@azure/core-auth'
+import { ClientAssertionCredential, DefaultAzureCredential } from '@azure/identity'
+import type { Cloud } from './clouds.ts'
+import type { GitHubIdToken } from './github-oidc.ts'
+import type { Auth } from './inputs.ts'
+
+export function createCredential(auth: Auth, cloud: Cloud, idToken: GitHubIdToken | undefined): TokenCredential {
+  if (auth.kind === 'environment' || !idToken) return new DefaultAzureCredential({ authorityHost: cloud.authorityHost })
+  return new ClientAssertionCredential(auth.tenantId, auth.clientId, idToken.get, {
+    authorityHost: cloud.authorityHost,
+    // The authority comes from the cloud table, so there is nothing to discover: skipping
+    // instance discovery saves a round trip to login.microsoftonline.com.
+    disableInstanceDiscovery: true
+  })
+}

@@ -1,0 +1,124 @@
+/**
+ * Turns what went wrong into what to do about it: every failure names the missing
+ * permission, role, setting or input.
+ */
+import { isRestError } from '@azure/core-rest-pipeline'
+import { type OidcClaims, formatAudience } from './github-oidc.ts'
+import { VaultError, type VaultOperation } from './vault-client.ts'
+
+/** An error whose message already tells the user what to do. */
+export class ActionableError extends Error {}
+
+export interface ErrorContext {
+  readonly clientId?: string
+  readonly tenantId?: string
+  readonly oidcClaims?: OidcClaims
+}
+
+interface Grant {
+  readonly doing: string
+  readonly role: string
+  readonly accessPolicy: string
+}
+
+/** What each operation needs, under RBAC and under access policies. */
+const GRANTS: Readonly<Record<VaultOperation, Grant>> = {
+  getKey: { doing: 'read the KEK', role: 'Key Vault Crypto Service Encryption User', accessPolicy: 'keys: get' },
+  wrapKey: { doing: 'wrap the key with the KEK', role: 'Key Vault Crypto Service Encryption User', accessPolicy: 'keys: wrapKey' },
+  unwrapKey: { doing: 'unwrap the stored value (verify)', role: 'Key Vault Crypto Service Encryption User', accessPolicy: 'keys: unwrapKey' },
+  getSecret: { doing: 'read the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: get' },
+  setSecret: { doing: 'store the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: set' }
+}
+
+const SUBJECT_FORMATS =
+  'repo:<owner>/<repo>:ref:refs/heads/<branch>, repo:<owner>/<repo>:environment:<environment> (jobs with `environment:`), ' +
+  'repo:<owner>/<repo>:pull_request, repo:<owner>/<repo>:ref:refs/tags/<tag>'
+
+export function describeError(error: unknown, context: ErrorContext): string {
+  if (error instanceof ActionableError) return error.message
+  if (error instanceof VaultError) return describeVaultError(error)
+  const message = error instanceof Error ? error.message : String(error)
+  const aadsts = /AADSTS(\d+)/.exec(message)?.[1]
+  if (aadsts) return describeSignInError(aadsts, message, context)
+  if (error instanceof Error && error.name === 'CredentialUnavailableError') {
+    return `No Azure credential is available: ${firstLine(message)} Set client-id and tenant-id to sign in with the job's OIDC token, or run azure/login before this step.`
+  }
+  if (isRestError(error) && error.code && /^E[A-Z]+$/.test(error.code)) {
+    const host = safeHost(error.request?.url)
+    return `Could not reach ${host ?? 'Azure'} (${error.code}) after retries. Check the vault name, the runner's network and proxy settings (HTTPS_PROXY/NO_PROXY) and the vault's firewall.`
+  }
+  return message
+}
+
+function describeSignInError(code: string, message: string, { clientId, tenantId, oidcClaims }: ErrorContext): string {
+  const detail = firstLine(message.slice(message.indexOf(`AADSTS${code}`)))
+  switch (code) {
+    case '700213':
+    case '70021':
+    case '7002138': {
+      const claims = oidcClaims ?? {}
+      return (
+        `Entra ID has no federated credential on app ${clientId} that matches this job's OIDC token (${detail}). ` +
+        `The token has issuer '${claims.iss}', subject '${claims.sub}', audience '${formatAudience(claims.aud)}'. ` +
+        `Add a federated credential with exactly these values (the subject is case-sensitive). Subject formats: ${SUBJECT_FORMATS}.`
+      )
+    }
+    case '700016':
+      return `Entra ID knows no application '${clientId}' in tenant '${tenantId}' (${detail}). Check client-id, tenant-id and environment.`
+    case '90002':
+      return `Entra ID knows no tenant '${tenantId}' (${detail}). Check tenant-id and environment.`
+    case '700024':
+      return `Entra ID found the OIDC token expired or not yet valid (${detail}). Check the runner's clock, then re-run.`
+    default:
+      return `Sign-in to Entra ID failed: ${detail}`
+  }
+}
+
+function describeVaultError(error: VaultError): string {
+  const grant = GRANTS[error.operation]
+  const vault = safeHost(error.url) ?? error.url
+  const said = `Key Vault said: ${error.code}${error.innerCode ? `/${error.innerCode}` : ''}: ${firstLine(error.message)}`
+  if (error.status === 401) {
+    return `${vault} refused the access token while trying to ${grant.doing}. ${said}. Check that environment matches the vault's cloud and that tenant-id is the vault's tenant.`
+  }
+  if (error.status === 403) {
+    if (error.innerCode === 'ForbiddenByFirewall') {
+      return `The firewall of ${vault} blocks this runner. ${said}. Allow the runner's address in the vault's networking settings, or run on a self-hosted runner inside an allowed network.`
+    }
+    if (error.innerCode === 'ForbiddenByPolicy') {
+      return `An Azure Policy assignment denied the request to ${grant.doing} in ${vault}. ${said}. Ask the policy's owner for an exemption for this vault; note that ADE does not support DENY-mode secret-expiration policies.`
+    }
+    if (/not (?:permitted|allowed) on|disabled|expired|not valid/i.test(error.message)) {
+      return `Key Vault refused to ${grant.doing} because of the key's own settings. ${said}. Check the KEK is enabled, within its activation and expiry dates, and allows the operation (key_ops).`
+    }
+    return (
+      `The identity may not ${grant.doing} in ${vault}. Grant it the RBAC role '${grant.role}' on the vault, ` +
+      `or, for a vault using access policies, the permission '${grant.accessPolicy}'. Role assignments can take a few minutes to apply. ${said}`
+    )
+  }
+  if (error.innerCode === 'ObjectIsDeletedButRecoverable') {
+    return `${said}. Recover the deleted secret (az keyvault secret recover) or purge it (az keyvault secret purge), or choose another secret-name.`
+  }
+  if (error.code === 'KeyNotFound') {
+    return `The KEK was not found: ${error.url.replace(/\/(?:wrapkey|unwrapkey)$/i, '')}. Check kek-name, kek-version or kek-url. ${said}`
+  }
+  if (error.status === 429) {
+    return `Key Vault kept throttling requests to ${grant.doing}, even after waiting as it asked. Lower max-parallel or run fewer jobs against ${vault} at once. ${said}`
+  }
+  if (error.status >= 500) {
+    return `Key Vault failed to ${grant.doing} (HTTP ${error.status}) after retries; re-run the job. ${said}${error.requestId ? ` (request ${error.requestId})` : ''}`
+  }
+  return `Could not ${grant.doing} in ${vault} (HTTP ${error.status}). ${said}`
+}
+
+function safeHost(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).host : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function firstLine(text: string): string {
+  return (text.split(/\r?\n/)[0] ?? '').trim()
+}

@@ -1,0 +1,77 @@
+/**
+ * The whole step: read the inputs, sign in, read and check the KEK, make each BEK (generate,
+ * have the vault wrap, store as an ADE secret), then publish outputs and a summary.
+ */
+import * as core from '@actions/core'
+import { makeBeks } from './batch.ts'
+import type { Bek } from './bek.ts'
+import { createCredential } from './credential.ts'
+import { describeError } from './errors.ts'
+import { GitHubIdToken } from './github-oidc.ts'
+import { type Settings, getSettings } from './inputs.ts'
+import { type Kek, kekUrl, kekWarnings, readKek } from './kek.ts'
+import { VaultPacer } from './rate-limit.ts'
+import { writeSummary } from './summary.ts'
+import { VaultClient } from './vault-client.ts'
+
+export async function run(): Promise<void> {
+  let settings: Settings
+  try {
+    settings = getSettings()
+  } catch (error) {
+    core.setFailed(describeError(error, {}))
+    return
+  }
+  const auth = settings.auth.kind === 'oidc' ? settings.auth : undefined
+  let idToken: GitHubIdToken | undefined
+  let kek: Kek | undefined
+  const warnings = initialWarnings(settings)
+  try {
+    idToken = auth && new GitHubIdToken(auth.audience)
+    idToken?.prefetch()
+    const vault = new VaultClient(createCredential(settings.auth, settings.cloud, idToken), settings.cloud)
+    const pacer = new VaultPacer()
+    core.info(`Reading the KEK ${kekUrl(settings.kek)} and making ${settings.secretNames.length} wrapped BEK(s) in ${settings.vault.url}`)
+    const kekRead = readKek(vault, settings.kek).then((checked) => {
+      kek = checked
+      pacer.useKek(checked)
+      core.info(`KEK: ${checked.kid} (${checked.kty} ${checked.bits}-bit)`)
+      for (const warning of kekWarnings(checked, settings.osType)) warnings.push(warning)
+      return checked
+    })
+    const result = await makeBeks({ vault, settings, kek: kekRead, pacer }, settings.secretNames, settings.maxParallel)
+    for (const warning of warnings) core.warning(warning)
+    setOutputs(result.beks)
+    const failure = result.error === undefined ? undefined : describeError(result.error, { ...auth, oidcClaims: idToken?.claims })
+    await writeSummary({ settings, beks: result.beks, kekUrl: kek?.kid, warnings, failure, missing: result.missing })
+    if (failure) {
+      const made = result.beks.length > 0 ? ` ${result.beks.length} of ${settings.secretNames.length} BEKs were stored (see the secrets output); re-run with if-exists: reuse to make the rest.` : ''
+      core.setFailed(`${failure}${made}`)
+    }
+  } catch (error) {
+    core.setFailed(describeError(error, { ...auth, oidcClaims: idToken?.claims }))
+  }
+}
+
+function initialWarnings(settings: Settings): string[] {
+  const warnings: string[] = []
+  if (settings.algorithm === 'RSA1_5') warnings.push('RSA1_5 uses legacy PKCS#1 v1.5 padding; prefer RSA-OAEP or RSA-OAEP-256.')
+  if (settings.osType === 'windows' && !settings.keyFile) {
+    warnings.push(
+      'os-type is windows but the key is a raw generated key, not a BitLocker startup key (.BEK) file: BitLocker cannot unlock a volume with it. ' +
+        'To register an existing BitLocker key, pass its file as key-file: <GUID>.BEK.'
+    )
+  }
+  return warnings
+}
+
+function setOutputs(beks: readonly Bek[]): void {
+  core.setOutput('secrets', JSON.stringify(beks.map((bek) => ({ name: bek.name, 'secret-url': bek.url, 'secret-version': bek.version, 'kek-url': bek.kekUrl }))))
+  if (beks.length !== 1) return
+  const [bek] = beks
+  core.setOutput('secret-url', bek.url)
+  core.setOutput('kek-url', bek.kekUrl)
+  core.setOutput('secret-name', bek.name)
+  core.setOutput('secret-version', bek.version)
+  core.info(`Stored ${bek.url} (KEK ${bek.kekUrl})`)
+}

@@ -1,0 +1,54 @@
+/** Reads and stores the Key Vault secret that holds a wrapped BEK. */
+import * as core from '@actions/core'
+import type { VaultRef } from './inputs.ts'
+import { CONTENT_TYPE, TAG_KEK_URL } from './tags.ts'
+import type { VaultClient } from './vault-client.ts'
+
+export interface SecretBundle {
+  id?: string
+  value?: string
+  contentType?: string
+  tags?: Record<string, string>
+  attributes?: { enabled?: boolean }
+}
+
+export interface StoredSecret {
+  readonly name: string
+  /** Versioned secret URL. */
+  readonly url: string
+  readonly version: string
+}
+
+const secretUrl = (vault: VaultRef, name: string): string => `${vault.url}/secrets/${name}`
+
+/** The latest version of a secret, or undefined if there is none (deleted ones included). */
+export async function readSecret(vault: VaultClient, ref: VaultRef, name: string): Promise<SecretBundle | undefined> {
+  const bundle = await vault.jsonOrNotFound<SecretBundle>({ operation: 'getSecret', method: 'GET', url: `${secretUrl(ref, name)}/` })
+  if (bundle?.value) core.setSecret(bundle.value)
+  return bundle
+}
+
+export async function storeSecret(
+  vault: VaultClient,
+  ref: VaultRef,
+  name: string,
+  value: string,
+  tags: Record<string, string>
+): Promise<StoredSecret> {
+  const body = JSON.stringify({ value, contentType: CONTENT_TYPE, tags, attributes: { enabled: true } })
+  const bundle = await vault.json<SecretBundle>({ operation: 'setSecret', method: 'PUT', url: secretUrl(ref, name), body })
+  return storedSecret(name, bundle)
+}
+
+/** Why an existing secret is not a wrapped BEK this action could reuse, or undefined if it is one. */
+export function notAWrappedBek(bundle: SecretBundle): string | undefined {
+  if (bundle.contentType !== CONTENT_TYPE) return `its content type is '${bundle.contentType ?? ''}', not '${CONTENT_TYPE}'`
+  if (!bundle.tags?.[TAG_KEK_URL]) return `it has no ${TAG_KEK_URL} tag`
+  if (bundle.attributes?.enabled === false) return 'its latest version is disabled'
+  return undefined
+}
+
+export function storedSecret(name: string, bundle: SecretBundle): StoredSecret {
+  const url = (bundle.id ?? '').replace(/:443(?=\/)/, '')
+  return { name, url, version: url.slice(url.lastIndexOf('/') + 1) }
+}

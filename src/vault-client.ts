@@ -1,0 +1,123 @@
+/**
+ * One Key Vault pipeline for the whole run, built from the Azure SDK's own parts: its retry
+ * (429 with Retry-After, transient 5xx and network errors, bounded), proxy, keep-alive, user
+ * agent and bearer-token policies. One pipeline means one token cache and one connection pool
+ * for every call, and because the token scope comes from the cloud table no request is spent
+ * on the unauthenticated challenge that each SDK client sends first.
+ */
+import type { TokenCredential } from '@azure/core-auth'
+import {
+  type HttpClient,
+  type Pipeline,
+  type PipelineResponse,
+  bearerTokenAuthenticationPolicy,
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineFromOptions,
+  createPipelineRequest
+} from '@azure/core-rest-pipeline'
+import * as core from '@actions/core'
+import type { Cloud } from './clouds.ts'
+
+/** 7.5 is served in every cloud, sovereign ones included, and has all this action uses. */
+const API_VERSION = '7.5'
+const USER_AGENT = 'azure-bek-action/1'
+
+/** What the action does in Key Vault; errors name it to say which permission is missing. */
+export type VaultOperation = 'getKey' | 'wrapKey' | 'unwrapKey' | 'getSecret' | 'setSecret'
+
+export class VaultError extends Error {
+  readonly operation: VaultOperation
+  readonly url: string
+  readonly status: number
+  readonly code: string
+  readonly innerCode?: string
+  readonly requestId?: string
+  constructor(operation: VaultOperation, url: string, response: PipelineResponse, body: string) {
+    const error = parseErrorBody(body)
+    super(error.message || `HTTP ${response.status}`)
+    this.operation = operation
+    this.url = url
+    this.status = response.status
+    this.code = error.code ?? ''
+    this.innerCode = error.innerCode
+    this.requestId = response.headers.get('x-ms-request-id')
+  }
+}
+
+export interface VaultRequest {
+  readonly operation: VaultOperation
+  readonly method: 'GET' | 'POST' | 'PUT'
+  /** Vault URL plus path, without query. */
+  readonly url: string
+  readonly body?: string | Buffer
+}
+
+export class VaultClient {
+  readonly #pipeline: Pipeline
+  readonly #httpClient: HttpClient
+
+  constructor(credential: TokenCredential, cloud: Cloud) {
+    this.#pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT } })
+    this.#pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: cloud.vaultScope }), { phase: 'Sign' })
+    this.#httpClient = createDefaultHttpClient()
+  }
+
+  /** Sends a request and returns the parsed JSON body; any non-2xx answer throws a VaultError. */
+  async json<T>(request: VaultRequest): Promise<T> {
+    const { response, text } = await this.#send(request)
+    if (response.status >= 300) throw new VaultError(request.operation, request.url, response, text)
+    return JSON.parse(text) as T
+  }
+
+  /** Like json(), but a 404 answer is `undefined` rather than an error. */
+  async jsonOrNotFound<T>(request: VaultRequest): Promise<T | undefined> {
+    const { response, text } = await this.#send(request)
+    if (response.status === 404) return undefined
+    if (response.status >= 300) throw new VaultError(request.operation, request.url, response, text)
+    return JSON.parse(text) as T
+  }
+
+  /**
+   * Sends a request and returns the body as bytes, never as a string, for answers that hold
+   * key material; the caller zeroes them.
+   */
+  async bytes(request: VaultRequest): Promise<Buffer> {
+    const { response, chunks } = await this.#send(request, true)
+    const body = Buffer.concat(chunks)
+    for (const chunk of chunks) chunk.fill(0)
+    if (response.status >= 300) {
+      const text = body.toString('utf8')
+      body.fill(0)
+      throw new VaultError(request.operation, request.url, response, text)
+    }
+    return body
+  }
+
+  async #send(request: VaultRequest, stream = false): Promise<{ response: PipelineResponse; text: string; chunks: Buffer[] }> {
+    const started = Date.now()
+    const pipelineRequest = createPipelineRequest({
+      url: `${request.url}?api-version=${API_VERSION}`,
+      method: request.method,
+      body: request.body,
+      headers: createHttpHeaders(request.body === undefined ? {} : { 'content-type': 'application/json' })
+    })
+    if (stream) pipelineRequest.streamResponseStatusCodes = new Set([200])
+    const response = await this.#pipeline.sendRequest(this.#httpClient, pipelineRequest)
+    const chunks: Buffer[] = []
+    if (response.readableStreamBody) {
+      for await (const chunk of response.readableStreamBody) chunks.push(chunk as Buffer)
+    }
+    core.debug(`${request.method} ${request.url} -> ${response.status} (${Date.now() - started} ms)`)
+    return { response, text: response.bodyAsText ?? '', chunks }
+  }
+}
+
+function parseErrorBody(body: string): { code?: string; message?: string; innerCode?: string } {
+  try {
+    const { error } = JSON.parse(body) as { error?: { code?: string; message?: string; innererror?: { code?: string } } }
+    return { code: error?.code, message: error?.message, innerCode: error?.innererror?.code }
+  } catch {
+    return { message: body.slice(0, 300) }
+  }
+}
