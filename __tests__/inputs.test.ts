@@ -1,0 +1,257 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from '@jest/globals'
+import { type Settings, InputError, getSettings } from '../src/inputs.ts'
+import { buildBekFile } from './fixtures/bek-file.ts'
+
+const GUID = '11111111-2222-3333-4444-555555555555'
+const VERSION = '0123456789abcdef0123456789abcdef'
+const base = { 'key-vault': 'my-vault', 'kek-name': 'disk-kek' }
+const dir = mkdtempSync(join(tmpdir(), 'inputs-'))
+
+function settings(inputs: Record<string, string>): Settings {
+  return getSettings((name) => inputs[name] ?? '')
+}
+
+function failure(inputs: Record<string, string>): InputError {
+  try {
+    settings(inputs)
+  } catch (error) {
+    if (error instanceof InputError) return error
+    throw error
+  }
+  throw new Error('expected an InputError')
+}
+
+function file(name: string, bytes: Buffer): string {
+  const path = join(dir, name)
+  writeFileSync(path, bytes)
+  return path
+}
+
+describe('defaults', () => {
+  test('a vault and a KEK name are enough', () => {
+    const s = settings(base)
+    expect(s.cloud.name).toBe('AzureCloud')
+    expect(s.vault).toEqual({ name: 'my-vault', url: 'https://my-vault.vault.azure.net' })
+    expect(s.kek).toEqual({ vault: s.vault, name: 'disk-kek', version: undefined })
+    expect(s.algorithm).toBe('RSA-OAEP')
+    expect(s.keySizeBits).toBe(256)
+    expect(s.osType).toBe('windows')
+    expect(s.ifExists).toBe('fail')
+    expect(s.verify).toBe(false)
+    expect(s.auth).toEqual({ kind: 'environment' })
+    expect(s.tags).toEqual([])
+    expect(s.maxParallel).toBe(16)
+    expect(s.secretNames).toHaveLength(1)
+    expect(s.secretNames[0]).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/)
+    expect(s.secretNamesMayExist).toBe(false)
+  })
+
+  test('count makes that many distinct generated names', () => {
+    const s = settings({ ...base, count: '50' })
+    expect(new Set(s.secretNames).size).toBe(50)
+  })
+})
+
+describe('key-vault', () => {
+  test.each([
+    ['My-Vault', 'https://my-vault.vault.azure.net'],
+    ['https://my-vault.vault.azure.net/', 'https://my-vault.vault.azure.net'],
+    ['https://MY-VAULT.vault.azure.net', 'https://my-vault.vault.azure.net']
+  ])('accepts %s', (value, url) => {
+    expect(settings({ ...base, 'key-vault': value }).vault.url).toBe(url)
+  })
+
+  test('uses the suffix of the chosen cloud', () => {
+    expect(settings({ ...base, environment: 'azurechinacloud' }).vault.url).toBe('https://my-vault.vault.azure.cn')
+    expect(settings({ ...base, environment: 'AzureUSGovernment' }).vault.url).toBe('https://my-vault.vault.usgovcloudapi.net')
+  })
+
+  test.each([
+    ['', /is required/],
+    ['ab', /not a vault name/],
+    ['1vault', /not a vault name/],
+    ['my--vault', /not a vault name/],
+    ['vault-', /not a vault name/],
+    ['a-very-long-vault-name-over-24', /not a vault name/],
+    ['http://my-vault.vault.azure.net/', /must use https/],
+    ['https://user:pw@my-vault.vault.azure.net/', /user information/],
+    ['https://my-vault.vault.azure.net:8443/', /has a port/],
+    ['https://my-vault.vault.azure.net/secrets/x', /path or query/],
+    ['https://my-vault.vault.azure.net/?x=1', /path or query/],
+    ['https://my-vault.vault.azure.net.evil.com/', /not a Key Vault host/],
+    ['https://evil.com/', /not a Key Vault host/],
+    ['https://a.b.vault.azure.net/', /not a vault name/],
+    ['https://my-vault.vault.azure.cn/', /vault in AzureChinaCloud, but environment is AzureCloud/],
+    ['https://my-hsm.managedhsm.azure.net/', /Managed HSM/],
+    ['my-vault.vault.azure.net', /not a URL/]
+  ])('refuses %s', (value, message) => {
+    const error = failure({ ...base, 'key-vault': value })
+    expect(error.input).toBe('key-vault')
+    expect(error.message).toMatch(message)
+  })
+})
+
+describe('KEK', () => {
+  test('kek-version pins the version', () => {
+    expect(settings({ ...base, 'kek-version': VERSION.toUpperCase() }).kek.version).toBe(VERSION)
+  })
+
+  test.each([
+    [`https://kek-vault.vault.azure.net/keys/kek/${VERSION}`, 'kek-vault', 'kek', VERSION],
+    ['https://kek-vault.vault.azure.net/keys/kek', 'kek-vault', 'kek', undefined],
+    ['https://kek-vault.vault.azure.net/keys/kek/', 'kek-vault', 'kek', undefined],
+    [`https://kek-vault.vault.azure.net:443/keys/kek/${VERSION}`, 'kek-vault', 'kek', VERSION]
+  ])('kek-url %s', (url, vault, name, version) => {
+    const { kek } = settings({ 'key-vault': 'my-vault', 'kek-url': url })
+    expect(kek).toEqual({ vault: { name: vault, url: `https://${vault}.vault.azure.net` }, name, version })
+  })
+
+  test.each([
+    [{ 'key-vault': 'my-vault' }, 'kek-name', /one of kek-name or kek-url is required/],
+    [{ ...base, 'kek-url': 'https://v1.vault.azure.net/keys/k' }, 'kek-url', /not both/],
+    [{ ...base, 'kek-version': 'latest' }, 'kek-version', /32 hexadecimal/],
+    [{ ...base, 'kek-name': 'bad_name' }, 'kek-name', /not a key name/],
+    [{ 'key-vault': 'v1x', 'kek-url': 'https://hsm1.managedhsm.azure.net/keys/k' }, 'kek-url', /Managed HSM/],
+    [{ 'key-vault': 'v1x', 'kek-url': 'https://v2x.vault.azure.net:444/keys/k' }, 'kek-url', /port 444/],
+    [{ 'key-vault': 'v1x', 'kek-url': 'https://v2x.vault.azure.net/secrets/k' }, 'kek-url', /not a key identifier/],
+    [{ 'key-vault': 'v1x', 'kek-url': 'https://v2x.vault.azure.net/keys/k/v1' }, 'kek-url', /not a key identifier/],
+    [{ 'key-vault': 'v1x', 'kek-url': 'https://v2x.vault.azure.net/keys/k?x' }, 'kek-url', /query/],
+    [{ 'key-vault': 'v1x', 'kek-url': 'https://attacker.example/keys/k' }, 'kek-url', /not a Key Vault host/],
+    [{ 'key-vault': 'v1x', 'kek-url': 'https://v2x.vault.usgovcloudapi.net/keys/k' }, 'kek-url', /AzureUSGovernment/]
+  ])('refuses %j', (inputs, input, message) => {
+    const error = failure(inputs)
+    expect(error.input).toBe(input)
+    expect(error.message).toMatch(message)
+  })
+})
+
+describe('choices', () => {
+  test('are case-insensitive and normalised', () => {
+    const s = settings({ ...base, algorithm: 'rsa-oaep-256', 'os-type': 'Linux', 'if-exists': 'REUSE', verify: 'True', environment: 'azureusgovernment', 'key-size': '128' })
+    expect([s.algorithm, s.osType, s.ifExists, s.verify, s.cloud.name, s.keySizeBits]).toEqual(['RSA-OAEP-256', 'linux', 'reuse', true, 'AzureUSGovernment', 128])
+  })
+
+  test.each([
+    ['algorithm', 'RSA-OAEP-512', /RSA-OAEP, RSA-OAEP-256, RSA1_5/],
+    ['key-size', '512', /128, 192, 256/],
+    ['os-type', 'macos', /windows, linux/],
+    ['if-exists', 'overwrite', /fail, reuse, new-version/],
+    ['verify', 'yes', /true, false/],
+    ['environment', 'AzureGermanCloud', /AzureCloud, AzureChinaCloud, AzureUSGovernment/],
+    ['count', '0', /1 to 1000/],
+    ['count', '1001', /1 to 1000/],
+    ['count', '2.5', /whole number/],
+    ['max-parallel', '65', /1 to 64/]
+  ])('%s refuses %s', (input, value, message) => {
+    const error = failure({ ...base, [input]: value })
+    expect(error.input).toBe(input)
+    expect(error.message).toMatch(message)
+  })
+})
+
+describe('secret-name', () => {
+  test('one name a line makes a batch, in order', () => {
+    const s = settings({ ...base, 'secret-name': 'vm-1\n\n vm-2 \r\nvm-3\n' })
+    expect(s.secretNames).toEqual(['vm-1', 'vm-2', 'vm-3'])
+    expect(s.secretNamesMayExist).toBe(true)
+  })
+
+  test.each([
+    ['bad_name', /not a secret name/],
+    ['x'.repeat(128), /not a secret name/],
+    ['vm-1\nVM-1', /listed twice/]
+  ])('refuses %s', (value, message) => {
+    const error = failure({ ...base, 'secret-name': value })
+    expect(error.input).toBe('secret-name')
+    expect(error.message).toMatch(message)
+  })
+
+  test('refuses count with names', () => {
+    expect(failure({ ...base, 'secret-name': 'a\nb', count: '2' }).input).toBe('count')
+  })
+})
+
+describe('tags', () => {
+  test('parses one name=value a line, keeping = in values', () => {
+    expect(settings({ ...base, tags: 'owner = team-a\n\nquery=a=b\nempty=' }).tags).toEqual([['owner', 'team-a'], ['query', 'a=b'], ['empty', '']])
+  })
+
+  test.each([
+    ['novalue', /not a tag/],
+    ['=x', /not a tag/],
+    ['DiskEncryptionKeyFileName=x.BEK', /cannot be overridden/],
+    ['diskencryptionkeyencryptionkeyurl=x', /cannot be overridden/],
+    [`${'n'.repeat(257)}=x`, /at most 256/],
+    [`n=${'v'.repeat(257)}`, /at most 256/],
+    ['a=1\nA=2', /given twice/],
+    [Array.from({ length: 13 }, (_, i) => `t${i}=v`).join('\n'), /at most 12/]
+  ])('refuses %s', (value, message) => {
+    const error = failure({ ...base, tags: value })
+    expect(error.input).toBe('tags')
+    expect(error.message).toMatch(message)
+  })
+
+  test('allows 12 extra tags (15 with the ADE tags)', () => {
+    expect(settings({ ...base, tags: Array.from({ length: 12 }, (_, i) => `t${i}=v`).join('\n') }).tags).toHaveLength(12)
+  })
+})
+
+describe('sign-in', () => {
+  test('client-id and tenant-id select OIDC with the default audience', () => {
+    expect(settings({ ...base, 'client-id': GUID, 'tenant-id': 'contoso.onmicrosoft.com' }).auth).toEqual({
+      kind: 'oidc',
+      clientId: GUID,
+      tenantId: 'contoso.onmicrosoft.com',
+      audience: 'api://AzureADTokenExchange'
+    })
+  })
+
+  test.each([
+    [{ 'client-id': GUID }, 'tenant-id', /required with client-id/],
+    [{ 'tenant-id': GUID }, 'client-id', /required with tenant-id/],
+    [{ 'client-id': 'my-app', 'tenant-id': GUID }, 'client-id', /GUID/],
+    [{ 'client-id': GUID, 'tenant-id': 'not a tenant' }, 'tenant-id', /tenant ID/]
+  ])('refuses %j', (inputs, input, message) => {
+    const error = failure({ ...base, ...inputs })
+    expect(error.input).toBe(input)
+    expect(error.message).toMatch(message)
+  })
+})
+
+describe('key-file', () => {
+  test('a .BEK file names the secret and the file after its protector ID (windows)', () => {
+    const bek = buildBekFile()
+    const s = settings({ ...base, 'key-file': file('startup.BEK', bek.bytes) })
+    expect(s.secretNames).toEqual([bek.guid])
+    expect(s.secretNamesMayExist).toBe(true)
+    expect(s.keyFile?.bek?.fileName).toBe(`${bek.guid}.BEK`)
+    expect(s.keyFile?.bytes.equals(bek.bytes)).toBe(true)
+  })
+
+  test('linux takes any bytes', () => {
+    const s = settings({ ...base, 'os-type': 'linux', 'key-file': file('passphrase', Buffer.from('correct horse battery staple')) })
+    expect(s.keyFile?.bek).toBeUndefined()
+    expect(s.keyFile?.bytes.toString()).toBe('correct horse battery staple')
+  })
+
+  test.each([
+    [{ 'key-file': '/nonexistent/file.BEK' }, /cannot read .*ENOENT/],
+    [{ 'key-file': 'RAW' }, /not a BitLocker startup key \(\.BEK\) file: 32 bytes is too short.*os-type: linux/],
+    [{ 'key-file': 'BIG', 'os-type': 'linux' }, /471 bytes; with RSA-OAEP even a 4096-bit KEK wraps 1 to 470 bytes/],
+    [{ 'key-file': 'EMPTY', 'os-type': 'linux' }, /0 bytes/],
+    [{ 'key-file': 'RAW', count: '2', 'os-type': 'linux' }, /cannot be combined/]
+  ])('refuses %j', (inputs, message) => {
+    const paths: Record<string, string> = { RAW: file('raw.key', Buffer.alloc(32, 1)), BIG: file('big', Buffer.alloc(471, 1)), EMPTY: file('empty', Buffer.alloc(0)) }
+    const error = failure({ ...base, ...inputs, 'key-file': paths[inputs['key-file']] ?? inputs['key-file'] })
+    expect(error.input).toBe('key-file')
+    expect(error.message).toMatch(message)
+  })
+
+  test('refuses key-size with key-file', () => {
+    const error = failure({ ...base, 'key-size': '256', 'key-file': file('k.BEK', buildBekFile().bytes) })
+    expect(error.input).toBe('key-size')
+  })
+})

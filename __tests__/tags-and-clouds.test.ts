@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, test } from '@jest/globals'
+import { CLOUDS, cloudOfHost, findCloud } from '../src/clouds.ts'
+import { getSettings } from '../src/inputs.ts'
+import { buildTags } from '../src/tags.ts'
+
+const kekUrl = 'https://kv1.vault.azure.net/keys/kek/0123456789abcdef0123456789abcdef'
+
+describe('buildTags', () => {
+  test('windows: the secret name with .BEK, the algorithm and the versioned KEK, then the extras', () => {
+    expect(buildTags({ osType: 'windows', secretName: 'ABC', algorithm: 'RSA-OAEP', kekUrl, extra: [['owner', 'me']] })).toEqual({
+      DiskEncryptionKeyFileName: 'ABC.BEK',
+      DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP',
+      DiskEncryptionKeyEncryptionKeyURL: kekUrl,
+      owner: 'me'
+    })
+  })
+
+  test('windows with a .BEK file: the name inside the file', () => {
+    expect(buildTags({ osType: 'windows', secretName: 'other', bekFileName: 'GUID.BEK', algorithm: 'RSA1_5', kekUrl, extra: [] }).DiskEncryptionKeyFileName).toBe('GUID.BEK')
+  })
+
+  test('linux: always LinuxPassPhraseFileName', () => {
+    expect(buildTags({ osType: 'linux', secretName: 'ABC', algorithm: 'RSA-OAEP-256', kekUrl, extra: [] })).toMatchObject({
+      DiskEncryptionKeyFileName: 'LinuxPassPhraseFileName',
+      DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP-256'
+    })
+  })
+})
+
+describe('clouds', () => {
+  test.each([
+    ['AzureCloud', 'https://login.microsoftonline.com', 'vault.azure.net', 'https://vault.azure.net/.default'],
+    ['AzureChinaCloud', 'https://login.chinacloudapi.cn', 'vault.azure.cn', 'https://vault.azure.cn/.default'],
+    ['AzureUSGovernment', 'https://login.microsoftonline.us', 'vault.usgovcloudapi.net', 'https://vault.usgovcloudapi.net/.default']
+  ])('%s', (name, authority, suffix, scope) => {
+    const cloud = findCloud(name.toLowerCase())
+    expect(cloud).toMatchObject({ name, authorityHost: authority, vaultSuffix: suffix, vaultScope: scope })
+    expect(cloudOfHost(`x.${suffix}`)).toEqual({ cloud, managedHsm: false })
+    expect(cloudOfHost(`x.${cloud?.managedHsmSuffix}`)).toEqual({ cloud, managedHsm: true })
+  })
+
+  test('the scope is the vault suffix as a resource', () => {
+    for (const cloud of Object.values(CLOUDS)) expect(cloud.vaultScope).toBe(`https://${cloud.vaultSuffix}/.default`)
+  })
+
+  test('unknown names and hosts', () => {
+    expect(findCloud('AzureGermanCloud')).toBeUndefined()
+    expect(cloudOfHost('vault.azure.net.example.com')).toBeUndefined()
+  })
+})
+
+test('action.yml declares exactly the inputs the action reads', () => {
+  const yml = readFileSync(new URL('../action.yml', import.meta.url), 'utf8')
+  const section = yml.slice(yml.indexOf('\ninputs:'), yml.indexOf('\noutputs:'))
+  const declared = [...section.matchAll(/^ {2}([a-z-]+):$/gm)].map((m) => m[1]).sort()
+  const read = new Set<string>()
+  getSettings((name) => {
+    read.add(name)
+    return { 'key-vault': 'kv1', 'kek-name': 'k' }[name] ?? ''
+  })
+  expect(declared).toEqual([...read].sort())
+})
