@@ -1,5 +1,5 @@
 // Minimal RS256 JWT support: the GitHub and Entra stand-ins sign, Entra and Key Vault verify.
-import { createPublicKey, generateKeyPair, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { generateKeyPair, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -54,7 +54,7 @@ export function verifyJwtSignature(jwt: DecodedJwt, key: SigningKey): boolean {
 }
 
 export function publicJwk(key: SigningKey): Record<string, unknown> {
-  const jwk = createPublicKey(key.publicKey).export({ format: 'jwk' });
+  const jwk = key.publicKey.export({ format: 'jwk' });
   return { kty: 'RSA', use: 'sig', alg: 'RS256', kid: key.kid, n: jwk.n, e: jwk.e };
 }
 
