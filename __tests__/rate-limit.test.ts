@@ -1,8 +1,12 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals'
 import { TokenBucket, VaultPacer } from '../src/rate-limit.ts'
 
-beforeEach(() => jest.useFakeTimers())
-afterEach(() => jest.useRealTimers())
+beforeEach(() => {
+  jest.useFakeTimers()
+})
+afterEach(() => {
+  jest.useRealTimers()
+})
 
 /** Takes `count` tokens and returns when (in fake ms from now) each was granted. */
 async function grants(bucket: TokenBucket, count: number): Promise<number[]> {

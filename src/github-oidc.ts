@@ -11,9 +11,16 @@ export interface OidcClaims {
   readonly aud?: string | string[]
 }
 
+/**
+ * MSAL asks for the assertion twice for one token request; a token this young is reused so
+ * that costs one fetch, while a later token request (after the access token's hour) gets a
+ * fresh one: GitHub's tokens live only 5-10 minutes.
+ */
+const REUSE_MS = 60_000
+
 export class GitHubIdToken {
   readonly #audience: string
-  #prefetched?: Promise<string>
+  #latest?: { token: Promise<string>; at: number }
   #claims?: OidcClaims
 
   constructor(audience: string) {
@@ -31,20 +38,19 @@ export class GitHubIdToken {
     return this.#claims
   }
 
-  /** Starts fetching the first token now, while MSAL is still reading the authority's metadata. */
+  /** Starts fetching the first token now, while the rest of the sign-in is being set up. */
   prefetch(): void {
-    this.#prefetched ??= this.#fetch()
-    this.#prefetched.catch(() => undefined)
+    this.get().catch(() => undefined)
   }
 
-  /**
-   * A token for one Entra ID request. GitHub's tokens live 5-10 minutes, so every request
-   * after the prefetched first one asks GitHub again rather than reusing an old one.
-   */
-  readonly get = async (): Promise<string> => {
-    const prefetched = this.#prefetched
-    this.#prefetched = undefined
-    return prefetched ?? this.#fetch()
+  /** The assertion for one Entra ID token request. */
+  readonly get = (): Promise<string> => {
+    if (!this.#latest || Date.now() - this.#latest.at > REUSE_MS) {
+      const token = this.#fetch()
+      this.#latest = { token, at: Date.now() }
+      token.catch(() => (this.#latest = undefined))
+    }
+    return this.#latest.token
   }
 
   async #fetch(): Promise<string> {

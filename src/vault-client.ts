@@ -16,8 +16,10 @@ import {
   createPipelineFromOptions,
   createPipelineRequest
 } from '@azure/core-rest-pipeline'
+import type { Agent } from 'node:http'
 import * as core from '@actions/core'
 import type { Cloud } from './clouds.ts'
+import { proxyAgentFor } from './proxy-agent.ts'
 
 /** 7.5 is served in every cloud, sovereign ones included, and has all this action uses. */
 const API_VERSION = '7.5'
@@ -56,6 +58,7 @@ export interface VaultRequest {
 export class VaultClient {
   readonly #pipeline: Pipeline
   readonly #httpClient: HttpClient
+  readonly #proxyAgents = new Map<string, Agent | undefined>()
 
   constructor(credential: TokenCredential, cloud: Cloud) {
     this.#pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT } })
@@ -102,6 +105,7 @@ export class VaultClient {
       body: request.body,
       headers: createHttpHeaders(request.body === undefined ? {} : { 'content-type': 'application/json' })
     })
+    pipelineRequest.agent = this.#proxyAgent(new URL(request.url).hostname)
     if (stream) pipelineRequest.streamResponseStatusCodes = new Set([200])
     const response = await this.#pipeline.sendRequest(this.#httpClient, pipelineRequest)
     const chunks: Buffer[] = []
@@ -110,6 +114,11 @@ export class VaultClient {
     }
     core.debug(`${request.method} ${request.url} -> ${response.status} (${Date.now() - started} ms)`)
     return { response, text: response.bodyAsText ?? '', chunks }
+  }
+
+  #proxyAgent(host: string): Agent | undefined {
+    if (!this.#proxyAgents.has(host)) this.#proxyAgents.set(host, proxyAgentFor(host))
+    return this.#proxyAgents.get(host)
   }
 }
 
