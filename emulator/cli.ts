@@ -29,7 +29,6 @@ const lines = [
   '# Action inputs contain hyphens, which bash cannot export; pass them with env(1):',
   `env 'INPUT_KEY-VAULT=bek-demo' 'INPUT_KEK-NAME=disk-kek' 'INPUT_CLIENT-ID=${app.clientId}' 'INPUT_TENANT-ID=${azure.entra.tenantId}' \\`,
   "    'INPUT_SECRET-NAME=bek-demo-disk' node dist/index.js",
-  '# (check action.yml for the exact input names)'
 ];
 console.log(lines.join('\n'));
 
