@@ -47,6 +47,9 @@ export class Entra implements HostService {
     return this.tokenKey;
   }
 
+  /** Every access token the token endpoint issued, for leak scans. */
+  readonly issuedTokens: string[] = [];
+
   addTenant(tenantId: string = randomUUID()): string {
     this.tenants.add(tenantId.toLowerCase());
     return tenantId.toLowerCase();
@@ -301,6 +304,7 @@ export class Entra implements HostService {
       );
     }
     const accessToken = this.signAccessToken(app, audience, cloud, 3599);
+    this.issuedTokens.push(accessToken);
     return {
       ...jsonResponse(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: accessToken }, {
         'cache-control': 'no-store, no-cache',

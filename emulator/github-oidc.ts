@@ -38,6 +38,9 @@ export class GitHubOidc implements HostService {
   }
 
   /** Changes the claims (sub, repository, ref, ...) of the tokens minted from now on. */
+  /** Every token the runner endpoint handed out, for leak scans. */
+  readonly issuedTokens: string[] = [];
+
   setClaims(partial: JwtClaims): void {
     this.claims = { ...this.claims, ...partial };
   }
@@ -81,7 +84,9 @@ export class GitHubOidc implements HostService {
     }
     const audience = req.query.get('audience');
     const aud = audience ?? `https://github.com/${String(this.claims['repository_owner'] ?? 'contoso')}`;
-    return { ...jsonResponse(200, { count: 1, value: this.mint({ aud }) }), authenticated: true, operation: 'idToken' };
+    const value = this.mint({ aud });
+    this.issuedTokens.push(value);
+    return { ...jsonResponse(200, { count: 1, value }), authenticated: true, operation: 'idToken' };
   }
 
   private openIdConfiguration(): Record<string, unknown> {
