@@ -56,17 +56,18 @@ function describeSignInError(code: string, message: string, { clientId, tenantId
     case '700213':
     case '70021':
     case '7002138': {
-      const claims = oidcClaims ?? {}
+      const claims = oidcClaims
+        ? `The token has issuer '${oidcClaims.iss}', subject '${oidcClaims.sub}', audience '${formatAudience(oidcClaims.aud)}'. Add a federated credential with exactly these values`
+        : 'Add a federated credential with the issuer, subject and audience of the token'
       return (
-        `Entra ID has no federated credential on app ${clientId} that matches this job's OIDC token (${detail}). ` +
-        `The token has issuer '${claims.iss}', subject '${claims.sub}', audience '${formatAudience(claims.aud)}'. ` +
-        `Add a federated credential with exactly these values (the subject is case-sensitive). Subject formats: ${SUBJECT_FORMATS}.`
+        `Entra ID has no federated credential on app ${clientId ?? process.env.AZURE_CLIENT_ID} that matches the presented token (${detail}). ` +
+        `${claims} (the subject is case-sensitive). Subject formats for GitHub: ${SUBJECT_FORMATS}.`
       )
     }
     case '700016':
-      return `Entra ID knows no application '${clientId}' in tenant '${tenantId}' (${detail}). Check client-id, tenant-id and environment.`
+      return `Entra ID knows no application '${clientId ?? process.env.AZURE_CLIENT_ID}' in tenant '${tenantId ?? process.env.AZURE_TENANT_ID}' (${detail}). Check client-id, tenant-id and environment.`
     case '90002':
-      return `Entra ID knows no tenant '${tenantId}' (${detail}). Check tenant-id and environment.`
+      return `Entra ID knows no tenant '${tenantId ?? process.env.AZURE_TENANT_ID}' (${detail}). Check tenant-id and environment.`
     case '700024':
       return `Entra ID found the OIDC token expired or not yet valid (${detail}). Check the runner's clock, then re-run.`
     default:
@@ -100,7 +101,7 @@ function describeVaultError(error: VaultError): string {
     return `${said}. Recover the deleted secret (az keyvault secret recover) or purge it (az keyvault secret purge), or choose another secret-name.`
   }
   if (error.code === 'KeyNotFound') {
-    return `The KEK was not found: ${error.url.replace(/\/(?:wrapkey|unwrapkey)$/i, '')}. Check kek-name, kek-version or kek-url. ${said}`
+    return `The KEK was not found: ${error.url.replace(/\/(?:wrapkey|unwrapkey)$/i, '').replace(/\/$/, '')}. Check kek-name, kek-version or kek-url. ${said}`
   }
   if (error.status === 429) {
     return `Key Vault kept throttling requests to ${grant.doing}, even after waiting as it asked. Lower max-parallel or run fewer jobs against ${vault} at once. ${said}`
