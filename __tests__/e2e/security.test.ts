@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { RunActionResult } from '../../emulator/runner.ts'
+import { buildBekFile } from '../fixtures/bek-file.ts'
+import { type World, createWorld, errors } from './world.ts'
+
+let world: World
+beforeAll(async () => {
+  world = await createWorld()
+})
+afterAll(() => world.close())
+
+/** Everything a run printed or wrote where a workflow could see it, except the runner's mask commands. */
+function visible(result: RunActionResult): string {
+  const masks = /^::add-mask::.*$/gm
+  return [result.stdout.replace(masks, ''), result.stderr, JSON.stringify(result.outputs), result.summary, JSON.stringify(result.exportedEnv)].join('\n')
+}
+
+function encodings(secret: Buffer): string[] {
+  return [secret.toString('base64'), secret.toString('base64url'), secret.toString('hex'), secret.toString('hex').toUpperCase(), secret.toString('base64').replace(/=+$/, '')]
+}
+
+describe('nothing sensitive leaks, with debug logging on', () => {
+  test.each([
+    ['a generated key, with verify', {}],
+    ['a .BEK key file', { keyFile: true }]
+  ])('%s', async (_, { keyFile }) => {
+    const inputs: Record<string, string> = { verify: 'true' }
+    if (keyFile) {
+      const path = join(mkdtempSync(join(tmpdir(), 'leak-')), 'k.BEK')
+      writeFileSync(path, buildBekFile().bytes)
+      inputs['key-file'] = path
+    }
+    const issuedBefore = [world.azure.github.issuedTokens.length, world.azure.entra.issuedTokens.length]
+    const result = await world.run(inputs, { debug: true })
+    expect(errors(result)).toEqual([])
+    expect(result.stdout).toContain('::debug::') // debug really was on
+
+    const [stored] = world.versions(result.outputs['secret-name'])
+    const plaintext = world.unwrapLocally(stored.value, 'RSA-OAEP')
+    const oidcTokens = world.azure.github.issuedTokens.slice(issuedBefore[0])
+    const accessTokens = world.azure.entra.issuedTokens.slice(issuedBefore[1])
+    expect(oidcTokens).toHaveLength(1)
+    expect(accessTokens).toHaveLength(1)
+
+    const text = visible(result)
+    for (const encoded of encodings(plaintext)) expect(text).not.toContain(encoded)
+    for (const token of [...oidcTokens, ...accessTokens]) {
+      expect(text).not.toContain(token)
+      // nor any part of it long enough to matter (the signature, the payload)
+      for (const part of token.split('.').slice(1)) expect(text).not.toContain(part)
+    }
+    // The wrapped value is masked before it could be printed, and never printed.
+    const maskAt = result.stdout.indexOf(`::add-mask::${stored.value}`)
+    expect(maskAt).toBeGreaterThanOrEqual(0)
+    expect(text).not.toContain(stored.value)
+    // Only the OIDC token (masked by @actions/core itself) and the wrapped value are handed to the masker: never the key.
+    const masked = [...result.stdout.matchAll(/^::add-mask::(.*)$/gm)].map((m) => m[1])
+    expect(masked.sort()).toEqual([...oidcTokens, stored.value].sort())
+    // The job's OIDC claims are shown (for diagnosis), not the token.
+    expect(result.stdout).toContain('subject repo:contoso/infra:ref:refs/heads/main')
+  })
+
+  test('a failing run leaks nothing either', async () => {
+    world.azure.github.setClaims({ sub: 'repo:contoso/infra:pull_request' })
+    try {
+      const before = world.azure.github.issuedTokens.length
+      const result = await world.run({}, { debug: true })
+      expect(result.exitCode).toBe(1)
+      const text = visible(result)
+      for (const token of world.azure.github.issuedTokens.slice(before)) expect(text).not.toContain(token.split('.')[2])
+      expect(text).toContain("subject 'repo:contoso/infra:pull_request'")
+    } finally {
+      world.azure.github.setClaims({ sub: 'repo:contoso/infra:ref:refs/heads/main' })
+    }
+  })
+})
+
+describe('the token only ever goes to the vault named', () => {
+  test('every request carrying a token went to a host of the expected services', async () => {
+    world.azure.clearLogs()
+    const result = await world.run({ 'kek-name': '', 'kek-url': 'https://bek-e2e.vault.azure.net/keys/disk-kek' })
+    expect(result.exitCode).toBe(0)
+    const hosts = new Set(world.azure.connects.map((c) => c.target))
+    expect([...hosts].sort()).toEqual(['bek-e2e.vault.azure.net:443', 'login.microsoftonline.com:443', 'pipelinesghubeus1.actions.githubusercontent.com:443'])
+  })
+})
