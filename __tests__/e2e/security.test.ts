@@ -24,9 +24,9 @@ function encodings(secret: Buffer): string[] {
 
 describe('nothing sensitive leaks, with debug logging on', () => {
   test.each([
-    ['a generated key, with verify', {}],
-    ['a .BEK key file', { keyFile: true }]
-  ])('%s', async (_, { keyFile }) => {
+    ['a generated key, with verify', false],
+    ['a .BEK key file', true]
+  ])('%s', async (_, keyFile) => {
     const inputs: Record<string, string> = { verify: 'true' }
     if (keyFile) {
       const path = join(mkdtempSync(join(tmpdir(), 'leak-')), 'k.BEK')
