@@ -66,6 +66,7 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
     if (settings.verify) {
       await pacer.keyOperations.take()
       await verifyUnwrap(vault, wrapped, settings.algorithm, key)
+      core.info(`Verified: the vault unwraps ${stored.url} to the key.`)
     }
     return { ...stored, kekUrl: kek.kid, reused: false }
   } finally {
