@@ -3,6 +3,7 @@ import { describe, expect, test } from '@jest/globals'
 import { CLOUDS, cloudOfHost, findCloud } from '../src/clouds.ts'
 import { getSettings } from '../src/inputs.ts'
 import { buildTags } from '../src/tags.ts'
+import { bypassesProxy } from '../src/connections.ts'
 
 const kekUrl = 'https://kv1.vault.azure.net/keys/kek/0123456789abcdef0123456789abcdef'
 
@@ -60,4 +61,18 @@ test('action.yml declares exactly the inputs the action reads', () => {
     return { 'key-vault': 'kv1', 'kek-name': 'k' }[name] ?? ''
   })
   expect(declared).toEqual([...read].sort())
+})
+
+describe('NO_PROXY', () => {
+  test.each([
+    ['kv.vault.azure.net', 'kv.vault.azure.net', true],
+    ['kv.vault.azure.net', '.vault.azure.net', true],
+    ['kv.vault.azure.net', 'vault.azure.net', false],
+    ['vault.azure.net', '.vault.azure.net', true],
+    ['kv.vault.azure.net', 'example.com, *', true],
+    ['kv.vault.azure.net', 'example.com,.azure.cn', false],
+    ['kv.vault.azure.net', '', false]
+  ])('%s with NO_PROXY=%j bypasses: %s', (host, noProxy, expected) => {
+    expect(bypassesProxy(host, noProxy)).toBe(expected)
+  })
 })

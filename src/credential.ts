@@ -7,13 +7,16 @@
 import type { TokenCredential } from '@azure/core-auth'
 import { ClientAssertionCredential, DefaultAzureCredential } from '@azure/identity'
 import type { Cloud } from './clouds.ts'
+import type { Connections } from './connections.ts'
 import type { GitHubIdToken } from './github-oidc.ts'
 import type { Auth } from './inputs.ts'
 
-export function createCredential(auth: Auth, cloud: Cloud, idToken: GitHubIdToken | undefined): TokenCredential {
+export function createCredential(auth: Auth, cloud: Cloud, idToken: GitHubIdToken | undefined, connections: Connections): TokenCredential {
   if (auth.kind === 'environment' || !idToken) return new DefaultAzureCredential({ authorityHost: cloud.authorityHost })
   return new ClientAssertionCredential(auth.tenantId, auth.clientId, idToken.get, {
     authorityHost: cloud.authorityHost,
+    // All its requests go to the authority host: use the connection opened for it ahead of time.
+    agent: connections.agentFor(new URL(cloud.authorityHost).hostname),
     // The authority comes from the cloud table, so there is nothing to discover: skipping
     // instance discovery saves a round trip to login.microsoftonline.com.
     disableInstanceDiscovery: true

@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import { makeBeks } from './batch.ts'
 import type { Bek } from './bek.ts'
+import { Connections } from './connections.ts'
 import { createCredential } from './credential.ts'
 import { describeError } from './errors.ts'
 import { GitHubIdToken } from './github-oidc.ts'
@@ -29,7 +30,9 @@ export async function run(): Promise<void> {
   try {
     idToken = auth && new GitHubIdToken(auth.audience)
     idToken?.prefetch()
-    const vault = new VaultClient(createCredential(settings.auth, settings.cloud, idToken), settings.cloud)
+    const connections = new Connections()
+    preconnect(connections, settings)
+    const vault = new VaultClient(createCredential(settings.auth, settings.cloud, idToken, connections), settings.cloud, connections)
     const pacer = new VaultPacer()
     core.info(`Reading the KEK ${kekUrl(settings.kek)} and making ${settings.secretNames.length} wrapped BEK(s) in ${settings.vault.url}`)
     const kekRead = readKek(vault, settings.kek).then((checked) => {
@@ -50,6 +53,21 @@ export async function run(): Promise<void> {
     }
   } catch (error) {
     core.setFailed(describeError(error, { ...auth, oidcClaims: idToken?.claims }))
+  }
+}
+
+/**
+ * Opens the connections the run will need while the OIDC token is being fetched: one to Entra
+ * ID, and to the vault one for each request the first BEK sends at once (KEK read and wrap).
+ */
+function preconnect(connections: Connections, settings: Settings): void {
+  if (settings.auth.kind === 'oidc') connections.preconnect(new URL(settings.cloud.authorityHost).hostname)
+  const vaultHost = new URL(settings.vault.url).hostname
+  const kekHost = new URL(settings.kek.vault.url).hostname
+  if (kekHost === vaultHost) connections.preconnect(vaultHost, 2)
+  else {
+    connections.preconnect(kekHost, 2)
+    connections.preconnect(vaultHost)
   }
 }
 

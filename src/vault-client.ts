@@ -16,10 +16,9 @@ import {
   createPipelineFromOptions,
   createPipelineRequest
 } from '@azure/core-rest-pipeline'
-import type { Agent } from 'node:http'
 import * as core from '@actions/core'
 import type { Cloud } from './clouds.ts'
-import { proxyAgentFor } from './proxy-agent.ts'
+import type { Connections } from './connections.ts'
 
 /** 7.5 is served in every cloud, sovereign ones included, and has all this action uses. */
 const API_VERSION = '7.5'
@@ -58,9 +57,10 @@ export interface VaultRequest {
 export class VaultClient {
   readonly #pipeline: Pipeline
   readonly #httpClient: HttpClient
-  readonly #proxyAgents = new Map<string, Agent | undefined>()
+  readonly #connections: Connections
 
-  constructor(credential: TokenCredential, cloud: Cloud) {
+  constructor(credential: TokenCredential, cloud: Cloud, connections: Connections) {
+    this.#connections = connections
     this.#pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT } })
     this.#pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: cloud.vaultScope }), { phase: 'Sign' })
     this.#httpClient = createDefaultHttpClient()
@@ -105,7 +105,7 @@ export class VaultClient {
       body: request.body,
       headers: createHttpHeaders(request.body === undefined ? {} : { 'content-type': 'application/json' })
     })
-    pipelineRequest.agent = this.#proxyAgent(new URL(request.url).hostname)
+    pipelineRequest.agent = this.#connections.agentFor(new URL(request.url).hostname)
     if (stream) pipelineRequest.streamResponseStatusCodes = new Set([200])
     const response = await this.#pipeline.sendRequest(this.#httpClient, pipelineRequest)
     const chunks: Buffer[] = []
@@ -114,11 +114,6 @@ export class VaultClient {
     }
     core.debug(`${request.method} ${request.url} -> ${response.status} (${Date.now() - started} ms)`)
     return { response, text: response.bodyAsText ?? '', chunks }
-  }
-
-  #proxyAgent(host: string): Agent | undefined {
-    if (!this.#proxyAgents.has(host)) this.#proxyAgents.set(host, proxyAgentFor(host))
-    return this.#proxyAgents.get(host)
   }
 }
 

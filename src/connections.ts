@@ -1,0 +1,142 @@
+/**
+ * The HTTPS connections of a run: one keep-alive agent per host, tunnelling through the proxy
+ * when one applies, and connections opened ahead of need. The TCP, proxy and TLS handshakes to
+ * Entra ID and Key Vault then happen while the GitHub OIDC token is being fetched, instead of
+ * one after another on the critical path.
+ *
+ * The Azure SDK's own proxy agent opens a new tunnel and TLS session for every request; these
+ * agents pool tunnelled connections as a direct https.Agent does. Proxy choice follows the
+ * SDK: HTTPS_PROXY, ALL_PROXY or HTTP_PROXY, and NO_PROXY entries naming the host or, with a
+ * leading dot, its domain.
+ */
+import type { Agent } from 'node:http'
+import { request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import type { Duplex } from 'node:stream'
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls'
+import { getDefaultProxySettings } from '@azure/core-rest-pipeline'
+
+type Callback = (error: Error | null, socket?: Duplex) => void
+type Dial = (host: string, port: number, done: (error: Error | null, socket?: TLSSocket) => void) => void
+
+/** A keep-alive agent that can open connections before a request asks for one. */
+class ConnectionAgent extends HttpsAgent {
+  readonly #dial: Dial
+  readonly #warm = new Map<string, Array<Promise<TLSSocket>>>()
+
+  constructor(dial: Dial) {
+    super({ keepAlive: true })
+    this.#dial = dial
+  }
+
+  preconnect(host: string, port = 443): void {
+    const socket = new Promise<TLSSocket>((resolve, reject) =>
+      this.#dial(host, port, (error, tls) => {
+        if (error || !tls) return reject(error ?? new Error('no socket'))
+        // Until a request takes it, an error only means it will not be used, and it must not
+        // keep the process alive if none ever does (a failed sign-in, say).
+        tls.on('error', () => tls.destroy())
+        tls.unref()
+        resolve(tls)
+      })
+    )
+    socket.catch(() => undefined)
+    const key = `${host}:${port}`
+    this.#warm.set(key, [...(this.#warm.get(key) ?? []), socket])
+  }
+
+  // The extension point https.Agent offers for making connections; it may answer through the callback.
+  override createConnection(options: ConnectionOptions & { hostname?: string }, callback: Callback): undefined {
+    const host = options.hostname ?? options.host ?? ''
+    const port = Number(options.port || 443)
+    const dial = (): void => this.#dial(host, port, callback)
+    const warm = this.#warm.get(`${host}:${port}`)?.shift()
+    if (!warm) dial()
+    else warm.then((socket) => (socket.destroyed ? dial() : callback(null, socket.ref())), dial)
+    return undefined
+  }
+}
+
+export class Connections {
+  readonly #agents = new Map<string, ConnectionAgent>()
+
+  /** The keep-alive agent for `host`. */
+  agentFor(host: string): Agent {
+    return this.#agent(host)
+  }
+
+  /**
+   * Opens `count` connections to `host` now; the next requests to it use them. A failure is
+   * left to the request that would have used the connection to meet and report.
+   */
+  preconnect(host: string, count = 1): void {
+    const agent = this.#agent(host)
+    for (let i = 0; i < count; i++) agent.preconnect(host)
+  }
+
+  #agent(host: string): ConnectionAgent {
+    let agent = this.#agents.get(host)
+    if (!agent) {
+      const proxy = proxyFor(host)
+      agent = new ConnectionAgent(proxy ? tunnelThrough(proxy) : direct)
+      this.#agents.set(host, agent)
+    }
+    return agent
+  }
+}
+
+const direct: Dial = (host, port, done) => {
+  const socket = tlsConnect({ host, port, servername: host })
+  socket.once('secureConnect', () => done(null, socket))
+  socket.once('error', (error) => done(error))
+}
+
+function tunnelThrough(proxy: URL): Dial {
+  return (host, port, done) => {
+    const target = `${host}:${port}`
+    const headers: Record<string, string> = { host: target }
+    if (proxy.username) {
+      const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
+      headers['proxy-authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`
+    }
+    const secure = proxy.protocol === 'https:'
+    const connect = (secure ? httpsRequest : httpRequest)({
+      host: proxy.hostname,
+      port: proxy.port || (secure ? 443 : 80),
+      method: 'CONNECT',
+      path: target,
+      headers
+    })
+    connect.once('connect', (response, socket) => {
+      if (response.statusCode !== 200) {
+        socket.destroy()
+        done(Object.assign(new Error(`The proxy refused to connect to ${target}: HTTP ${response.statusCode}`), { code: 'ECONNREFUSED' }))
+        return
+      }
+      const tls = tlsConnect({ socket, servername: host })
+      tls.once('secureConnect', () => done(null, tls))
+      tls.once('error', (error) => done(error))
+    })
+    connect.once('error', (error) => done(error))
+    connect.end()
+  }
+}
+
+/** The proxy for `host`, or undefined to connect directly. */
+function proxyFor(host: string): URL | undefined {
+  const settings = getDefaultProxySettings()
+  if (!settings || bypassesProxy(host, process.env.NO_PROXY ?? process.env.no_proxy ?? '')) return undefined
+  const url = new URL(settings.host)
+  url.port = String(settings.port)
+  url.username = settings.username ?? ''
+  url.password = settings.password ?? ''
+  return url
+}
+
+export function bypassesProxy(host: string, noProxy: string): boolean {
+  return noProxy
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean)
+    .some((entry) => entry === '*' || host === entry.replace(/^\./, '') || (entry.startsWith('.') && host.endsWith(entry)))
+}
