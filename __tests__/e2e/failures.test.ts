@@ -28,7 +28,20 @@ describe('bad inputs fail before any request, with one error naming the input', 
     ['an ADE tag in tags', { tags: 'DiskEncryptionKeyEncryptionKeyURL=https://x' }, /^::error::Input 'tags': .*cannot be overridden/],
     ['a raw key as a Windows key file', { 'key-file': rawKey }, /^::error::Input 'key-file': .*not a BitLocker startup key/],
     ['a bad if-exists', { 'if-exists': 'overwrite' }, /^::error::Input 'if-exists'/],
-    ['a bad count', { count: 'many' }, /^::error::Input 'count'/]
+    ['a bad count', { count: 'many' }, /^::error::Input 'count'/],
+    ['a bad max-parallel', { 'max-parallel': '0' }, /^::error::Input 'max-parallel'/],
+    ['a bad kek-name', { 'kek-name': 'disk kek' }, /^::error::Input 'kek-name'/],
+    ['a bad kek-version', { 'kek-version': 'current' }, /^::error::Input 'kek-version'/],
+    ['a kek-url with a path of a secret', { 'kek-name': '', 'kek-url': 'https://bek-e2e.vault.azure.net/secrets/x' }, /^::error::Input 'kek-url'/],
+    ['a bad secret-name', { 'secret-name': 'vm_1' }, /^::error::Input 'secret-name'/],
+    ['a bad key-size', { 'key-size': '512' }, /^::error::Input 'key-size'/],
+    ['a missing key-file', { 'key-file': '/nonexistent.BEK' }, /^::error::Input 'key-file': cannot read/],
+    ['a bad os-type', { 'os-type': 'freebsd' }, /^::error::Input 'os-type'/],
+    ['a bad verify', { verify: 'yes' }, /^::error::Input 'verify'/],
+    ['a bad client-id', { 'client-id': 'my-app' }, /^::error::Input 'client-id'/],
+    ['a bad tenant-id', { 'tenant-id': 'not a tenant' }, /^::error::Input 'tenant-id'/],
+    ['an unknown environment', { environment: 'AzureStack' }, /^::error::Input 'environment'/],
+    ['a malformed tag', { tags: 'no-equals-sign' }, /^::error::Input 'tags'/]
   ])('%s', async (_, inputs, message) => {
     const result = await world.run(inputs)
     expect(result.exitCode).toBe(1)
