@@ -5,7 +5,7 @@
 import * as core from '@actions/core'
 import { ActionableError } from './errors.ts'
 import type { Settings } from './inputs.ts'
-import { type Kek, checkPlaintextFits, kekUrl } from './kek.ts'
+import { type Kek, checkPlaintextFits } from './kek.ts'
 import { generateKey } from './key-bytes.ts'
 import type { VaultPacer } from './rate-limit.ts'
 import { type StoredSecret, notAWrappedBek, readSecret, storeSecret, storedSecret } from './secret.ts'
@@ -25,6 +25,8 @@ export interface BekJob {
   readonly settings: Settings
   /** The checked KEK, shared by every BEK of the run. */
   readonly kek: Promise<Kek>
+  /** The KEK's versioned URL once known, until then the URL from the inputs (versioned or not). */
+  readonly kekUrlNow: () => string
   readonly pacer: VaultPacer
 }
 
@@ -43,9 +45,8 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
     // Key Vault wraps with the current version when none is given; the answer says which.
     // Wrapping while the KEK is still being read saves a round trip; nothing is stored
     // before the KEK passed its checks.
-    const resolved = await Promise.race([job.kek, Promise.resolve(undefined)])
     await pacer.keyOperations.take()
-    const wrapping = wrapKey(vault, resolved?.kid ?? kekUrl(settings.kek), settings.algorithm, key)
+    const wrapping = wrapKey(vault, job.kekUrlNow(), settings.algorithm, key)
     wrapping.catch(() => undefined)
     const kek = await job.kek
     checkPlaintextFits(kek, settings.algorithm, key.length, settings.keyFile ? 'key-file' : 'key-size')

@@ -29,12 +29,18 @@ export function kekUrl(ref: KekRef): string {
 
 export async function readKek(vault: VaultClient, ref: KekRef): Promise<Kek> {
   const bundle = await vault.json<KeyBundle>({ operation: 'getKey', method: 'GET', url: `${kekUrl(ref)}/` })
-  return checkKek(bundle, kekUrl(ref))
+  return checkKek(bundle, ref)
 }
 
-function checkKek({ key, attributes }: KeyBundle, url: string): Kek {
+function checkKek({ key, attributes }: KeyBundle, ref: KekRef): Kek {
+  const url = kekUrl(ref)
   if (!key?.kid || !key.kty) throw new ActionableError(`Key Vault answered for ${url} without a key identifier or type`)
   const kid = normaliseKeyId(key.kid)
+  // The kid goes into the tags and later requests: it must name the key that was asked for.
+  const asked = `${ref.vault.url}/keys/${ref.name}/`.toLowerCase()
+  if (!kid.toLowerCase().startsWith(asked) || (ref.version && !kid.toLowerCase().endsWith(`/${ref.version}`))) {
+    throw new ActionableError(`Key Vault answered for ${url} with the key ${kid}; refusing to use it.`)
+  }
   const [, name = '', version = ''] = /\/keys\/([^/]+)\/([^/]+)$/.exec(new URL(kid).pathname) ?? []
   if (key.kty !== 'RSA' && key.kty !== 'RSA-HSM') {
     throw new ActionableError(`The KEK ${kid} is a ${key.kty} key; Azure Disk Encryption needs an RSA or RSA-HSM key.`)

@@ -32,7 +32,8 @@ export async function run(): Promise<void> {
     idToken?.prefetch()
     const connections = new Connections()
     preconnect(connections, settings)
-    const vault = new VaultClient(createCredential(settings.auth, settings.cloud, idToken, connections), settings.cloud, connections)
+    const credential = createCredential(settings.auth, settings.cloud, idToken, connections)
+    const vault = new VaultClient(credential, settings.cloud, connections, [settings.vault.url, settings.kek.vault.url])
     const pacer = new VaultPacer()
     core.info(`Reading the KEK ${kekUrl(settings.kek)} and making ${settings.secretNames.length} wrapped BEK(s) in ${settings.vault.url}`)
     const kekRead = readKek(vault, settings.kek).then((checked) => {
@@ -42,7 +43,10 @@ export async function run(): Promise<void> {
       for (const warning of kekWarnings(checked, settings.osType)) warnings.push(warning)
       return checked
     })
-    const result = await makeBeks({ vault, settings, kek: kekRead, pacer }, settings.secretNames, settings.maxParallel)
+    // Every BEK awaits it, but maybe not before it fails (a BEK may first check its name).
+    kekRead.catch(() => undefined)
+    const kekUrlNow = (): string => kek?.kid ?? kekUrl(settings.kek)
+    const result = await makeBeks({ vault, settings, kek: kekRead, kekUrlNow, pacer }, settings.secretNames, settings.maxParallel)
     for (const warning of warnings) core.warning(warning)
     setOutputs(result.beks)
     const failure = result.error === undefined ? undefined : describeError(result.error, { ...auth, oidcClaims: idToken?.claims })

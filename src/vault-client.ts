@@ -58,9 +58,12 @@ export class VaultClient {
   readonly #pipeline: Pipeline
   readonly #httpClient: HttpClient
   readonly #connections: Connections
+  readonly #hosts: ReadonlySet<string>
 
-  constructor(credential: TokenCredential, cloud: Cloud, connections: Connections) {
+  /** `vaultUrls`: the only vaults this client will send a token to (validated inputs). */
+  constructor(credential: TokenCredential, cloud: Cloud, connections: Connections, vaultUrls: readonly string[]) {
     this.#connections = connections
+    this.#hosts = new Set(vaultUrls.map((url) => new URL(url).hostname))
     this.#pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT } })
     this.#pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: cloud.vaultScope }), { phase: 'Sign' })
     this.#httpClient = createDefaultHttpClient()
@@ -98,6 +101,11 @@ export class VaultClient {
   }
 
   async #send(request: VaultRequest, stream = false): Promise<{ response: PipelineResponse; text: string; chunks: Buffer[] }> {
+    const url = new URL(request.url)
+    // Some URLs come from the vault's answers (a key's kid); never let one carry the token elsewhere.
+    if (url.protocol !== 'https:' || !this.#hosts.has(url.hostname)) {
+      throw new Error(`Refusing to send a Key Vault request to ${url.origin}: not one of the vaults in the inputs`)
+    }
     const started = Date.now()
     const pipelineRequest = createPipelineRequest({
       url: `${request.url}?api-version=${API_VERSION}`,
@@ -105,7 +113,7 @@ export class VaultClient {
       body: request.body,
       headers: createHttpHeaders(request.body === undefined ? {} : { 'content-type': 'application/json' })
     })
-    pipelineRequest.agent = this.#connections.agentFor(new URL(request.url).hostname)
+    pipelineRequest.agent = this.#connections.agentFor(url.hostname)
     if (stream) pipelineRequest.streamResponseStatusCodes = new Set([200])
     const response = await this.#pipeline.sendRequest(this.#httpClient, pipelineRequest)
     const chunks: Buffer[] = []

@@ -246,3 +246,10 @@ describe('sign-in', () => {
     expect(world.azure.requests.filter((r) => r.operation === 'idToken')).toEqual([])
   })
 })
+
+test('a KEK failure is reported when the BEK first checks its secret name', async () => {
+  const result = await world.run({ 'kek-name': 'no-such-kek', 'secret-name': 'vm-named' })
+  expect(result.exitCode).toBe(1)
+  expect(errors(result)).toEqual([expect.stringMatching(/KEK was not found/)])
+  expect(result.stderr).toBe('')
+})

@@ -87,3 +87,16 @@ describe('the token only ever goes to the vault named', () => {
     expect([...hosts].sort()).toEqual(['bek-e2e.vault.azure.net:443', 'login.microsoftonline.com:443', 'pipelinesghubeus1.actions.githubusercontent.com:443'])
   })
 })
+
+describe("identifiers in the vault's answers are not trusted blindly", () => {
+  test('a KEK answer naming another key or host is refused before anything is stored', async () => {
+    world.azure.clearLogs()
+    const foreign = 'https://evil.vault.azure.net/keys/disk-kek/0123456789abcdef0123456789abcdef'
+    world.azure.faults.add({ host: 'bek-e2e.vault.azure.net', method: 'GET', path: /\/keys\/disk-kek\/?$/, times: 1, status: 200, body: { key: { kid: foreign, kty: 'RSA', key_ops: ['wrapKey', 'unwrapKey'], n: 'AQAB', e: 'AQAB' }, attributes: { enabled: true } } })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'vm-foreign-kid' })
+    expect(result.exitCode).toBe(1)
+    expect(errors(result)).toEqual([expect.stringMatching(/answered for https:\/\/bek-e2e\.vault\.azure\.net\/keys\/disk-kek with the key https:\/\/evil\.vault\.azure\.net\/.*refusing to use it/)])
+    expect(world.versions('vm-foreign-kid')).toEqual([])
+    expect(world.azure.connects.filter((c) => c.target.startsWith('evil.'))).toEqual([])
+  })
+})
