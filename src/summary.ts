@@ -25,7 +25,7 @@ export async function writeSummary(report: RunReport): Promise<void> {
   ])
   if (beks.length > 0) {
     summary.addHeading(`Secrets (${beks.length})`, 3).addTable([
-      [{ data: 'Name', header: true }, { data: 'Version', header: true }, { data: 'Secret URL', header: true }, { data: '', header: true }],
+      [{ data: 'Name', header: true }, { data: 'Version', header: true }, { data: 'Secret URL', header: true }, { data: 'Status', header: true }],
       ...beks.map((bek) => [bek.name, bek.version, bek.url, bek.reused ? 'existing, reused' : 'created'])
     ])
   }
@@ -50,34 +50,36 @@ export async function writeSummary(report: RunReport): Promise<void> {
 }
 
 function bicepSnippet(settings: Settings, bek: Bek): string {
-  const kekVault = new URL(bek.kekUrl).hostname.split('.')[0]
+  const kekVault = vaultNameOf(bek.kekUrl)
+  const sameVault = kekVault === settings.vault.name
   return [
     `resource kv 'Microsoft.KeyVault/vaults@2023-07-01' existing = { name: '${settings.vault.name}' }`,
-    kekVault === settings.vault.name ? '' : `resource kekVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = { name: '${kekVault}' }`,
+    ...(sameVault ? [] : [`resource kekVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = { name: '${kekVault}' }`]),
     '',
-    `encryptionSettingsCollection: {`,
-    `  enabled: true`,
-    `  encryptionSettingsVersion: '1.1'`,
-    `  encryptionSettings: [ {`,
+    'encryptionSettingsCollection: {',
+    '  enabled: true',
+    "  encryptionSettingsVersion: '1.1'",
+    '  encryptionSettings: [ {',
     `    diskEncryptionKey: { secretUrl: '${bek.url}', sourceVault: { id: kv.id } }`,
-    `    keyEncryptionKey: { keyUrl: '${bek.kekUrl}', sourceVault: { id: ${kekVault === settings.vault.name ? 'kv' : 'kekVault'}.id } }`,
-    `  } ]`,
-    `}`
-  ]
-    .filter((line, i) => line !== '' || i !== 1)
-    .join('\n')
+    `    keyEncryptionKey: { keyUrl: '${bek.kekUrl}', sourceVault: { id: ${sameVault ? 'kv' : 'kekVault'}.id } }`,
+    '  } ]',
+    '}'
+  ].join('\n')
 }
 
 function powerShellSnippet(settings: Settings, bek: Bek): string {
-  const kekVault = new URL(bek.kekUrl).hostname.split('.')[0]
+  const kekVault = vaultNameOf(bek.kekUrl)
+  const sameVault = kekVault === settings.vault.name
   return [
     `$kv = Get-AzKeyVault -VaultName '${settings.vault.name}'`,
-    `$kekVault = Get-AzKeyVault -VaultName '${kekVault}'`,
+    ...(sameVault ? [] : [`$kekVault = Get-AzKeyVault -VaultName '${kekVault}'`]),
     `$vm = Set-AzVMOSDisk -VM $vm -Name $osDiskName -VhdUri $vhdUri -CreateOption Attach -${settings.osType === 'linux' ? 'Linux' : 'Windows'} \``,
     `  -DiskEncryptionKeyUrl '${bek.url}' -DiskEncryptionKeyVaultId $kv.ResourceId \``,
-    `  -KeyEncryptionKeyUrl '${bek.kekUrl}' -KeyEncryptionKeyVaultId $kekVault.ResourceId`
+    `  -KeyEncryptionKeyUrl '${bek.kekUrl}' -KeyEncryptionKeyVaultId ${sameVault ? '$kv' : '$kekVault'}.ResourceId`
   ].join('\n')
 }
+
+const vaultNameOf = (url: string): string => new URL(url).hostname.split('.')[0]
 
 function escape(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c)

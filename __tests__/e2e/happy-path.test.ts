@@ -19,6 +19,7 @@ describe('one BEK', () => {
     const result = await world.run()
     expect(errors(result)).toEqual([])
     expect(result.exitCode).toBe(0)
+    expect(result.stderr).toBe('')
     const { outputs } = result
     const name = outputs['secret-name']
     expect(name).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/)
@@ -100,6 +101,9 @@ describe('one BEK', () => {
     const [stored] = world.versions(result.outputs['secret-name'])
     expect(stored.tags?.DiskEncryptionKeyEncryptionKeyURL).toBe(result.outputs['kek-url'])
     expect(world.unwrapLocally(stored.value, 'RSA-OAEP', 'kek-vault', 'central-kek')).toHaveLength(32)
+    // The snippets name both vaults.
+    expect(result.summary).toContain("resource kekVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = { name: 'kek-vault' }")
+    expect(result.summary).toContain("$kekVault = Get-AzKeyVault -VaultName 'kek-vault'")
   })
 
   test('key-file with windows: a .BEK file is wrapped unchanged and named after its protector ID', async () => {
