@@ -15,7 +15,7 @@ import { constants, createPrivateKey, privateDecrypt } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { startLocalAzure, type LocalAzure } from '../../emulator/index.ts'
 import { runAction } from '../../emulator/runner.ts'
-import { PYTHON, pythonSdkMissing, runTool, type ToolResult } from './tools.ts'
+import { announceSkip, PYTHON, pythonSdkMissing, runTool, type ToolResult } from './tools.ts'
 
 const SCRIPT = fileURLToPath(new URL('./python_sdk_client.py', import.meta.url))
 const VAULT = 'kv-interop-py'
@@ -23,7 +23,7 @@ const KEK = 'ade-kek'
 const SUBJECT = 'repo:contoso/infra:ref:refs/heads/main'
 
 const missing = await pythonSdkMissing()
-if (missing) console.log(`python-sdk interop tests skipped: ${missing}`)
+if (missing) announceSkip('python-sdk interop', missing)
 const describeIfPython = missing ? describe.skip : describe
 
 describeIfPython('Azure SDK for Python + MSAL Python (python3-azure) against the stand-ins', () => {

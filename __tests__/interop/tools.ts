@@ -1,5 +1,6 @@
 // Runs the independent clients (Debian's python3-azure and azure-cli) as child processes,
 // asynchronously: the stand-ins they talk to are served by this process's event loop.
+import { test } from '@jest/globals'
 import { spawn } from 'node:child_process'
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
@@ -23,12 +24,13 @@ export function runTool(
 ): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const started = Date.now()
-    const child = spawn(command, args, { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    if (input !== undefined) child.stdin?.end(input)
+    child.stdin.on('error', () => {}) // the child may exit before reading
+    child.stdin.end(input ?? '')
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     child.once('error', (err) => {
       clearTimeout(timer)
@@ -54,6 +56,15 @@ function lastJson(stdout: string): unknown {
   } catch {
     return undefined
   }
+}
+
+/**
+ * Says why a suite is skipped where the tool is missing: on stderr (Jest prints no console output
+ * for a file whose tests are all skipped) and as the name of a skipped test.
+ */
+export function announceSkip(suite: string, reason: string): void {
+  process.stderr.write(`\n[interop] ${suite} tests skipped: ${reason}\n`)
+  test.skip(`${suite}: skipped because ${reason}`, () => {})
 }
 
 /** Why the Azure SDK for Python cannot be used here, or undefined when it can. */

@@ -1,0 +1,133 @@
+/**
+ * Interop: the Azure CLI (Debian's azure-cli 2.45), a client this project did not write, signs in
+ * to the Entra stand-in with a GitHub OIDC token (what azure/login does), lists subscriptions at
+ * the ARM stand-in, and reads the secret the action stored with `az rest`.
+ *
+ * Debian's 2.45 cannot run `az keyvault ...` (the package lacks a module), so the vault is read
+ * with `az rest --resource https://vault.azure.net`, which still has the CLI get a vault token.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startLocalAzure, type LocalAzure } from '../../emulator/index.ts'
+import { runAction, type RunActionResult } from '../../emulator/runner.ts'
+import { announceSkip, findAz, runTool, type ToolResult } from './tools.ts'
+
+const VAULT = 'kv-interop-az'
+const KEK = 'disk-kek'
+const SECRET = 'vm-az-read'
+const SUBJECT = 'repo:contoso/infra:ref:refs/heads/main'
+
+const { az, missing } = await findAz()
+if (missing) announceSkip('azure-cli interop', missing)
+const describeIfAz = az ? describe : describe.skip
+
+describeIfAz('Azure CLI (azure-cli) against the stand-ins', () => {
+  let azure: LocalAzure
+  let configDir: string
+  let kek: { kid: string; version: string }
+  let app: { clientId: string; objectId: string; tenantId: string }
+  let action: RunActionResult
+
+  beforeAll(async () => {
+    ;[azure, configDir] = await Promise.all([startLocalAzure(), mkdtemp(join(tmpdir(), 'azure-cli-config-'))])
+    azure.keyVault.createVault(VAULT)
+    kek = await azure.keyVault.createKey(VAULT, KEK, { size: 3072 })
+    app = azure.entra.registerApp({ federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }] })
+    azure.keyVault.grant(VAULT, app.objectId, 'Key Vault Crypto Service Encryption User')
+    azure.keyVault.grant(VAULT, app.objectId, 'Key Vault Secrets Officer')
+    action = await runAction({
+      localAzure: azure,
+      inputs: { 'key-vault': VAULT, 'kek-name': KEK, 'client-id': app.clientId, 'tenant-id': app.tenantId, 'secret-name': SECRET, 'os-type': 'linux' },
+      timeoutMs: 60_000
+    })
+  }, 120_000)
+  afterAll(async () => {
+    await azure?.close()
+    if (configDir) await rm(configDir, { recursive: true, force: true })
+  })
+
+  const cli = (args: string[]): Promise<ToolResult> => {
+    const e = azure.env()
+    return runTool(
+      az!,
+      [...args, '--output', 'json'],
+      {
+        PATH: '/usr/bin:/bin',
+        HOME: configDir,
+        AZURE_CONFIG_DIR: configDir,
+        AZURE_CORE_COLLECT_TELEMETRY: 'no',
+        AZURE_CORE_NO_COLOR: '1',
+        AZURE_CORE_SURVEY_MESSAGE: 'no',
+        HTTPS_PROXY: e['HTTPS_PROXY']!,
+        HTTP_PROXY: e['HTTP_PROXY']!,
+        NO_PROXY: '',
+        REQUESTS_CA_BUNDLE: e['REQUESTS_CA_BUNDLE']!
+      },
+      { timeoutMs: 90_000 }
+    )
+  }
+
+  const claims = (jwt: string): Record<string, unknown> => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'))
+  const trafficText = () => azure.requests.map((q) => `${q.status} ${q.method} ${q.host}${q.path} ${q.operation ?? ''}`).join('\n')
+
+  test('the action stored the BEK the CLI will read', () => {
+    expect({ exitCode: action.exitCode, errors: action.stdout.split('\n').filter((l) => l.startsWith('::error::')) }).toEqual({ exitCode: 0, errors: [] })
+  })
+
+  test('az login --service-principal --federated-token: Entra token for ARM, subscriptions listed', async () => {
+    azure.clearLogs()
+    const r = await cli([
+      'login', '--service-principal', '-u', app.clientId, '-t', app.tenantId, '--federated-token', azure.github.mint(), '--allow-no-subscriptions'
+    ])
+    console.log(`az login: ${r.durationMs} ms`)
+    expect({ code: r.code, stderr: r.stderr, traffic: trafficText() }).toMatchObject({ code: 0 })
+    // No subscription in the tenant: the CLI records a tenant-level account for the service principal.
+    expect(r.json).toEqual([
+      expect.objectContaining({
+        cloudName: 'AzureCloud',
+        id: app.tenantId,
+        tenantId: app.tenantId,
+        isDefault: true,
+        name: 'N/A(tenant level account)',
+        user: { name: app.clientId, type: 'servicePrincipal' }
+      })
+    ])
+    const tokens = azure.requests.filter((q) => q.operation === 'token')
+    expect(tokens.map((q) => q.status)).toEqual([200])
+    // The CLI asked for https://management.core.windows.net//.default and got an ARM token for the app.
+    expect(claims(azure.entra.issuedTokens.at(-1)!)).toMatchObject({ aud: 'https://management.core.windows.net/', appid: app.clientId, tid: app.tenantId })
+    expect(azure.requests.filter((q) => q.operation === 'listSubscriptions').map((q) => q.status)).toEqual([200])
+    expect(azure.requests.filter((q) => q.status >= 500)).toEqual([])
+    // Only Entra and ARM were reached. The proxy refuses one more CONNECT: on its first run with a
+    // fresh config dir the CLI probes https://azure.microsoft.com (its update check), a host no stand-in serves.
+    expect(new Set(azure.connects.filter((c) => c.allowed).map((c) => c.target))).toEqual(new Set(['login.microsoftonline.com:443', 'management.azure.com:443']))
+    expect(azure.connects.filter((c) => !c.allowed && c.target !== 'azure.microsoft.com:443')).toEqual([])
+  }, 90_000)
+
+  test('az rest --resource https://vault.azure.net reads the secret: ADE tags and content type', async () => {
+    azure.clearLogs()
+    const r = await cli(['rest', '--method', 'get', '--resource', 'https://vault.azure.net', '--url', `https://${VAULT}.vault.azure.net/secrets/${SECRET}?api-version=7.4`])
+    console.log(`az rest: ${r.durationMs} ms`)
+    expect({ code: r.code, stderr: r.stderr, traffic: trafficText() }).toMatchObject({ code: 0 })
+    const stored = azure.keyVault.getSecretVersions(VAULT, SECRET)
+    expect(stored).toHaveLength(1)
+    expect(r.json).toMatchObject({
+      id: action.outputs['secret-url'],
+      value: stored[0]!['value'],
+      contentType: 'Wrapped BEK',
+      attributes: { enabled: true },
+      tags: { DiskEncryptionKeyFileName: 'LinuxPassPhraseFileName', DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP', DiskEncryptionKeyEncryptionKeyURL: kek.kid }
+    })
+    expect(action.outputs['kek-url']).toBe(kek.kid)
+    // The CLI got a vault token from Entra (a second client-assertion grant) and the vault accepted it.
+    expect(azure.requests.filter((q) => q.operation === 'token').map((q) => q.status)).toEqual([200])
+    expect(claims(azure.entra.issuedTokens.at(-1)!)).toMatchObject({ aud: 'https://vault.azure.net', appid: app.clientId })
+    expect(azure.requests.filter((q) => q.operation === 'getSecret' && q.authenticated).map((q) => [q.status, q.query['api-version']])).toEqual([[200, '7.4']])
+    expect(azure.connects).toEqual([
+      expect.objectContaining({ target: 'login.microsoftonline.com:443', allowed: true }),
+      expect.objectContaining({ target: `${VAULT}.vault.azure.net:443`, allowed: true })
+    ])
+  }, 90_000)
+})
