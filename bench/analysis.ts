@@ -1,0 +1,72 @@
+// "What holds it back": the measured breakdown behind each missed target, written from the numbers.
+import { peer, type Results } from './report.ts'
+import type { TimelineEntry } from './single.ts'
+
+const ms = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : `${Math.round(x)} ms`)
+
+/** Groups the requests of a run into steps: requests that overlap in time are concurrent. */
+export function criticalPath(timeline: readonly TimelineEntry[]): string[][] {
+  const steps: Array<{ end: number; ops: string[] }> = []
+  for (const t of [...timeline].sort((a, b) => a.at - b.at)) {
+    const last = steps.at(-1)
+    const name = `${t.operation}${t.status === 200 ? '' : ` ${t.status}`}`
+    if (last && t.at < last.end) {
+      last.ops.push(name)
+      last.end = Math.max(last.end, t.at + t.ms)
+    } else steps.push({ end: t.at + t.ms, ops: [name] })
+  }
+  return steps.map((s) => s.ops)
+}
+
+export function analyse(r: Results): string {
+  const out: string[] = []
+  const action = peer(r, 'action')
+  const named = peer(r, 'action-named')
+  const curl = peer(r, 'curl')
+  const run = action?.medianRun
+  if (!action || !run) return '_the action was not measured_'
+  const a = action.ms!.median
+  const startup = run.firstConnectMs
+  const network = run.lastResponseMs - run.firstConnectMs
+  const exit = run.ms - run.lastResponseMs
+  const c = r.coldStart
+  const steps = criticalPath(run.timeline)
+  out.push(
+    `**Where the action's ${ms(a)} go** (median run): start-up ${ms(startup)} (spawn → first CONNECT), network ${ms(network)} (first CONNECT → last response), exit ${ms(exit)} (last response → process exit). ` +
+      `The floor allows ${ms(r.floor.nodeStart.median)} for start-up and ${ms(r.floor.networkMs)} for the network.`
+  )
+  out.push('')
+  out.push(
+    `- **Start-up is the gap.** \`node -e 0\` takes ${ms(c.nodeStart.median)}; loading and running the ${Math.round(c.indexBytes / 1024)} KiB bundle up to its first input check takes ${ms(c.importMs.median)} more (import measurement; process wall time minus \`node -e 0\`: ${ms(c.loadOverNodeMs)}). ` +
+      `That leaves ${ms(startup - c.nodeStart.median - c.importMs.median)} between the end of loading and the first CONNECT (reading inputs, building the pipeline). ` +
+      `Dependency imports on their own: ${c.dependencies.map((d) => `\`${d.spec}\` ${ms(d.importMs.median)}`).join(', ')}: \`@azure/identity\` with MSAL is the largest part. ` +
+      'What would move it: the OIDC sign-in is one POST (as the curl script does), so the OIDC path does not need `@azure/identity`/MSAL at all; importing it lazily only for the credential-chain path (`DefaultAzureCredential`), and the Key Vault pipeline pieces of `@azure/core-rest-pipeline` likewise, would cut most of the bundle parse/evaluate time.'
+  )
+  out.push(
+    `- **Network: ${steps.length} sequential steps** in the median run: ${steps.map((s) => (s.length > 1 ? `(${s.join(' ∥ ')})` : s[0])).join(' → ')}. ` +
+      `The connections (${run.connections}) are opened in parallel during the ID-token fetch and reused, so only the first one is on the critical path; ` +
+      `with ${r.floor.latencyMs} ms per request and ${r.floor.connectLatencyMs} ms per connection that chain costs at least ${ms(r.floor.connectLatencyMs + steps.length * r.floor.latencyMs)}; measured ${ms(network)} (the rest: TLS handshakes, token signing/checking and RSA work in the stand-ins and the client on ${r.machine.cpus} CPUs). ` +
+      'The GitHub ID-token request is one more round trip than the floor counts; on a real runner it stays inside GitHub\'s network and is short.'
+  )
+  if (named?.medianRun) {
+    const ns = criticalPath(named.medianRun.timeline)
+    out.push(
+      `- **With \`secret-name\`** (median ${ms(named.ms!.median)}): ${ns.map((s) => (s.length > 1 ? `(${s.join(' ∥ ')})` : s[0])).join(' → ')}. The \`if-exists\` check (GET secret, 404) runs before the wrapkey, so it adds one round trip (${ms(named.ms!.median - a)} in the medians); the wrapkey could run concurrently with the name check (discarding the wrapped value if the name exists).`
+    )
+  }
+  out.push(`- **Exit**: ${ms(exit)} from the last response to process exit (outputs, summary file, keep-alive sockets closing).`)
+  if (curl?.medianRun) {
+    const cr = curl.medianRun
+    out.push(
+      `- **The curl script** starts its first connection after ${ms(cr.firstConnectMs)} (bash + one curl process) but pays ${curl.connections} connections and ${curl.requests} requests one after another: ${ms(cr.lastResponseMs - cr.firstConnectMs)} of network against the action's ${ms(network)}. ` +
+        `The action's network part is ${ms(cr.lastResponseMs - cr.firstConnectMs - network)} shorter; its start-up is ${ms(startup - cr.firstConnectMs)} longer.`
+    )
+  }
+  if (r.batch) {
+    const b = r.batch
+    out.push(
+      `- **Batch**: ${b.windowRate.toFixed(1)} creates/s while creating (${(b.windowFraction * 100).toFixed(1)} % of 30/s) and ${b.throttled} 429s: the action paces secret creates itself (95 % of the documented 300 per 10 s, burst 10), so the vault never has to refuse; over the whole step (${(b.ms / 1000).toFixed(1)} s, including start-up, sign-in and the KEK read) it is ${(b.stepFraction * 100).toFixed(1)} %.`
+    )
+  }
+  return out.join('\n')
+}

@@ -1,0 +1,87 @@
+// Benchmark 2: cold start. The bundle's size, its load time (import of dist/index.js with inputs
+// that fail validation at once: zero requests), and, for the load breakdown, how long importing
+// each dependency takes from node_modules in a fresh process (indicative: unbundled files).
+import { readdir, stat } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { runProcess } from './proc.ts'
+import { summarize, type Summary } from './stats.ts'
+import type { BenchWorld } from './world.ts'
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const DIST = join(REPO, 'dist')
+
+export interface ColdStart {
+  files: Array<{ name: string; bytes: number }>
+  indexBytes: number
+  nodeStart: Summary
+  /** performance.now() around `await import(dist/index.js)` (the action runs and fails at its first input). */
+  importMs: Summary
+  /** Wall time of `node dist/index.js` with no inputs, spawn to exit. */
+  processMs: Summary
+  /** processMs median − nodeStart median. */
+  loadOverNodeMs: number
+  requestsSeen: number
+  connectsSeen: number
+  dependencies: Array<{ spec: string; importMs: Summary }>
+}
+
+const DEPENDENCIES = ['@actions/core', '@azure/core-rest-pipeline', '@azure/identity', '@azure/msal-node']
+
+export async function distFiles(): Promise<Array<{ name: string; bytes: number }>> {
+  const names = (await readdir(DIST)).sort()
+  return Promise.all(names.map(async (name) => ({ name, bytes: (await stat(join(DIST, name))).size })))
+}
+
+const timedImport = (spec: string): string =>
+  `const t=performance.now(); try { await import(${JSON.stringify(spec)}) } catch {} ; process.stderr.write('\\nIMPORT_MS='+(performance.now()-t)+'\\n')`
+
+async function importMs(spec: string, env: Record<string, string>): Promise<number | undefined> {
+  const r = await runProcess(process.execPath, ['--input-type=module', '-e', timedImport(spec)], { env, cwd: REPO, timeoutMs: 20_000 })
+  const m = /IMPORT_MS=([\d.]+)/.exec(r.stderr)
+  return m ? Number(m[1]) : undefined
+}
+
+export async function measureColdStart(world: BenchWorld, repetitions: number, log: (line: string) => void): Promise<ColdStart> {
+  const files = await distFiles()
+  const entry = join(DIST, 'index.js')
+  // The runner's environment minus the inputs: the action stops at "Input 'key-vault' is required".
+  const env = world.peerEnv({ GITHUB_ACTIONS: 'true' })
+  world.azure.clearLogs()
+  const node: number[] = []
+  const imports: number[] = []
+  const processes: number[] = []
+  for (let i = 0; i < repetitions; i++) {
+    const n = await runProcess(process.execPath, ['-e', '0'], { env, timeoutMs: 10_000 })
+    if (n.code === 0) node.push(n.ms)
+    const t = await importMs(pathToFileURL(entry).href, env)
+    if (t !== undefined) imports.push(t)
+    const p = await runProcess(process.execPath, [entry], { env, cwd: REPO, timeoutMs: 20_000 })
+    if (!p.stdout.includes("::error::Input 'key-vault'")) log(`  unexpected output from the bundle without inputs: ${p.stdout.slice(0, 200)}`)
+    else processes.push(p.ms)
+  }
+  const requestsSeen = world.azure.requests.length
+  const connectsSeen = world.azure.connects.length
+  const dependencies: ColdStart['dependencies'] = []
+  for (const spec of DEPENDENCIES) {
+    const times: number[] = []
+    for (let i = 0; i < Math.max(3, Math.ceil(repetitions / 2)); i++) {
+      const t = await importMs(spec, { PATH: env['PATH']! })
+      if (t !== undefined) times.push(t)
+    }
+    dependencies.push({ spec, importMs: summarize(times) })
+  }
+  const nodeStart = summarize(node)
+  const processMs = summarize(processes)
+  return {
+    files,
+    indexBytes: files.find((f) => f.name === 'index.js')?.bytes ?? 0,
+    nodeStart,
+    importMs: summarize(imports),
+    processMs,
+    loadOverNodeMs: processMs.median - nodeStart.median,
+    requestsSeen,
+    connectsSeen,
+    dependencies
+  }
+}
