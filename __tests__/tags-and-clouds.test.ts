@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
 import { describe, expect, test } from '@jest/globals'
 import { CLOUDS, cloudOfHost, findCloud } from '../src/clouds.ts'
 import { getSettings } from '../src/inputs.ts'
@@ -51,16 +52,46 @@ describe('clouds', () => {
   })
 })
 
-test('action.yml declares exactly the inputs the action reads', () => {
-  const yml = readFileSync(new URL('../action.yml', import.meta.url), 'utf8')
-  const section = yml.slice(yml.indexOf('\ninputs:'), yml.indexOf('\noutputs:'))
-  const declared = [...section.matchAll(/^ {2}([a-z-]+):$/gm)].map((m) => m[1]).sort()
-  const read = new Set<string>()
-  getSettings((name) => {
-    read.add(name)
-    return { 'key-vault': 'kv1', 'kek-name': 'k' }[name] ?? ''
+describe('action.yml', () => {
+  const action = parse(readFileSync(new URL('../action.yml', import.meta.url), 'utf8')) as {
+    name: string
+    description: string
+    branding: { icon: string; color: string }
+    inputs: Record<string, { description?: string; required?: boolean; default?: string }>
+    outputs: Record<string, { description?: string }>
+    runs: { using: string; main: string }
+  }
+
+  test('is valid YAML for a node24 action with branding', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+    expect(action.branding.icon).toBeTruthy()
+    expect(action.description).toBeTruthy()
   })
-  expect(declared).toEqual([...read].sort())
+
+  test('declares exactly the inputs the action reads, each described', () => {
+    const read = new Set<string>()
+    getSettings((name) => {
+      read.add(name)
+      return { 'key-vault': 'kv1', 'kek-name': 'k' }[name] ?? ''
+    })
+    expect(Object.keys(action.inputs).sort()).toEqual([...read].sort())
+    for (const [name, input] of Object.entries(action.inputs)) {
+      expect({ name, described: (input.description?.length ?? 0) > 20 }).toEqual({ name, described: true })
+    }
+  })
+
+  test('declares the outputs, each described', () => {
+    expect(Object.keys(action.outputs).sort()).toEqual(['kek-url', 'secret-name', 'secret-url', 'secret-version', 'secrets'])
+    for (const [name, output] of Object.entries(action.outputs)) {
+      expect({ name, described: (output.description?.length ?? 0) > 20 }).toEqual({ name, described: true })
+    }
+  })
+
+  test('defaults are the ones the code applies when an input is empty', () => {
+    const empty = getSettings((name) => ({ 'key-vault': 'kv1', 'kek-name': 'k' })[name] ?? '')
+    const declared = getSettings((name) => ({ 'key-vault': 'kv1', 'kek-name': 'k' })[name] ?? action.inputs[name]?.default ?? '')
+    expect({ ...declared, secretNames: [] }).toEqual({ ...empty, secretNames: [] })
+  })
 })
 
 describe('NO_PROXY', () => {

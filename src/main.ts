@@ -51,10 +51,7 @@ export async function run(): Promise<void> {
     setOutputs(result.beks)
     const failure = result.error === undefined ? undefined : describeError(result.error, { ...auth, oidcClaims: idToken?.claims })
     await writeSummary({ settings, beks: result.beks, kekUrl: kek?.kid, warnings, failure, missing: result.missing })
-    if (failure) {
-      const made = result.beks.length > 0 ? ` ${result.beks.length} of ${settings.secretNames.length} BEKs were stored (see the secrets output); re-run with if-exists: reuse to make the rest.` : ''
-      core.setFailed(`${failure}${made}`)
-    }
+    if (failure) core.setFailed(`${failure}${partialFailureAdvice(settings, result.beks.length)}`)
   } catch (error) {
     core.setFailed(describeError(error, { ...auth, oidcClaims: idToken?.claims }))
   }
@@ -73,6 +70,16 @@ function preconnect(connections: Connections, settings: Settings): void {
     connections.preconnect(kekHost, 2)
     connections.preconnect(vaultHost)
   }
+}
+
+/** What a re-run should look like after some BEKs of a batch were stored. */
+function partialFailureAdvice(settings: Settings, stored: number): string {
+  const total = settings.secretNames.length
+  if (stored === 0 || total === 1) return ''
+  const rest = settings.secretNamesMayExist
+    ? 're-run with if-exists: reuse to make the rest without duplicates.'
+    : `generated names differ on every run, so run again with count: ${total - stored} to make the rest.`
+  return ` ${stored} of ${total} BEKs were stored (see the secrets output); ${rest}`
 }
 
 function initialWarnings(settings: Settings): string[] {

@@ -56,14 +56,16 @@ export class TokenBucket {
 }
 
 /**
- * A bucket whose rate and burst together never exceed `SHARE` of `perWindow` requests in any
- * window: burst + rate · window ≤ limit.
+ * A bucket that never sends more than `SHARE` of `perWindow` requests in any window:
+ * burst + rate · window ≤ SHARE · limit.
  */
 function bucketFor(perWindow: number): TokenBucket {
-  const budget = perWindow * SHARE
-  const burst = Math.max(1, Math.floor(perWindow * (1 - SHARE)) - 5)
-  return new TokenBucket((budget - burst) / WINDOW_SECONDS, burst)
+  const burst = burstFor(perWindow)
+  return new TokenBucket(rateFor(perWindow, burst), burst)
 }
+
+const burstFor = (perWindow: number): number => Math.max(1, Math.floor(perWindow * (1 - SHARE)) - 5)
+const rateFor = (perWindow: number, burst: number): number => (perWindow * SHARE - burst) / WINDOW_SECONDS
 
 export class VaultPacer {
   readonly secretCreates = bucketFor(SECRET_CREATES_PER_WINDOW)
@@ -74,6 +76,6 @@ export class VaultPacer {
   useKek(kek: { hsm: boolean; bits: number }): void {
     const table = KEY_OPS_PER_WINDOW[kek.hsm ? 'hsm' : 'software']
     const perWindow = table[kek.bits] ?? table[4096]
-    this.keyOperations.setRate((perWindow * SHARE) / WINDOW_SECONDS)
+    this.keyOperations.setRate(rateFor(perWindow, burstFor(KEY_OPS_PER_WINDOW.hsm[4096])))
   }
 }
