@@ -2,6 +2,7 @@
 // per-vault limits (300 secret creates per 10 s), versus separate runs of the action, one BEK each.
 import { runAction } from '../emulator/runner.ts'
 import type { RequestLogEntry } from '../emulator/index.ts'
+import { bundle } from './bundle.ts'
 import { actionInputs } from './peers/action.ts'
 import type { BenchWorld } from './world.ts'
 import { VAULT } from './world.ts'
@@ -58,7 +59,7 @@ export async function benchBatch(world: BenchWorld, count: number): Promise<Batc
   world.azure.clearLogs()
   const before = world.azure.keyVault.secretNames(VAULT).length
   const spawnedAt = Date.now()
-  const r = await runAction({ localAzure: world.azure, inputs: { ...actionInputs(world), count: String(count) }, timeoutMs: 240_000 })
+  const r = await runAction({ localAzure: world.azure, inputs: { ...actionInputs(world), count: String(count) }, entry: bundle.entry, timeoutMs: 240_000 })
   const requests = [...world.azure.requests]
   const puts = requests.filter((q) => q.operation === 'setSecret')
   const created = puts.filter((q) => q.status === 200).map((q) => q.startMs + q.durationMs).sort((a, b) => a - b)
@@ -111,7 +112,7 @@ export async function benchSeparate(world: BenchWorld, runs: number, target: num
   const t0 = performance.now()
   let ok = 0
   for (let i = 0; i < runs; i++) {
-    const r = await runAction({ localAzure: world.azure, inputs: actionInputs(world), timeoutMs: 60_000 })
+    const r = await runAction({ localAzure: world.azure, inputs: actionInputs(world), entry: bundle.entry, timeoutMs: 60_000 })
     if (r.exitCode === 0) ok++
     if ((i + 1) % 50 === 0 || i + 1 === runs) log(`  separate runs: ${i + 1}/${runs} (${Math.round((performance.now() - t0) / 1000)} s)`)
   }

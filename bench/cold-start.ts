@@ -2,14 +2,15 @@
 // that fail validation at once: zero requests), and, for the load breakdown, how long importing
 // each dependency takes from node_modules in a fresh process (indicative: unbundled files).
 import { readdir, stat } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { bundle } from './bundle.ts'
+import { REPO } from './paths.ts'
 import { runProcess } from './proc.ts'
 import { summarize, type Summary } from './stats.ts'
 import type { BenchWorld } from './world.ts'
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const DIST = join(REPO, 'dist')
+export { REPO }
 
 export interface ColdStart {
   files: Array<{ name: string; bytes: number }>
@@ -26,11 +27,11 @@ export interface ColdStart {
   dependencies: Array<{ spec: string; importMs: Summary }>
 }
 
-const DEPENDENCIES = ['@actions/core', '@azure/core-rest-pipeline', '@azure/identity', '@azure/msal-node']
+const DEPENDENCIES = ['@actions/core', 'undici', '@azure/core-rest-pipeline', '@azure/identity', '@azure/msal-node']
 
 export async function distFiles(): Promise<Array<{ name: string; bytes: number }>> {
-  const names = (await readdir(DIST)).sort()
-  return Promise.all(names.map(async (name) => ({ name, bytes: (await stat(join(DIST, name))).size })))
+  const names = (await readdir(bundle.dir)).sort()
+  return Promise.all(names.map(async (name) => ({ name, bytes: (await stat(join(bundle.dir, name))).size })))
 }
 
 const timedImport = (spec: string): string =>
@@ -44,7 +45,7 @@ async function importMs(spec: string, env: Record<string, string>): Promise<numb
 
 export async function measureColdStart(world: BenchWorld, repetitions: number, log: (line: string) => void): Promise<ColdStart> {
   const files = await distFiles()
-  const entry = join(DIST, 'index.js')
+  const entry = bundle.entry
   // The runner's environment minus the inputs: the action stops at "Input 'key-vault' is required".
   const env = world.peerEnv({ GITHUB_ACTIONS: 'true' })
   world.azure.clearLogs()

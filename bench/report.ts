@@ -13,6 +13,8 @@ export interface Machine {
 
 export interface Results {
   date: string
+  /** Which dist/ was measured. */
+  bundle: string
   machine: Machine
   options: { quick: boolean; repetitions: number; latencyMs: number; connectLatencyMs: number; kek: string }
   floor: Floor
@@ -69,7 +71,7 @@ export function singleTable(r: Results): string {
   const rows = [
     '| Approach | Median | Min – max | vs floor | action is faster by | HTTP requests | Connections | Start-up before 1st connection |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    `| **floor**: 3 requests + 2 connections + \`node -e 0\` | ${ms(r.floor.floorMs)} | – | 1.00× | ${ratio(r.floor.floorMs / a)} | 3 | 2 | ${ms(r.floor.nodeStart.median)} |`
+    `| **floor**: 3 requests + 2 connections + \`node -e 0\` | ${ms(r.floor.floorMs)} | – | 1.00× | – | 3 | 2 | ${ms(r.floor.nodeStart.median)} |`
   ]
   for (const p of r.single) {
     if (p.unavailable || !p.ms || p.ms.n === 0) {
@@ -145,7 +147,7 @@ export function resultsMarkdown(r: Results, analysis: string): string {
   return [
     '# Benchmarks',
     '',
-    `Date: ${r.date} · Machine: ${r.machine.cpus} CPUs, ${r.machine.cpuModel}, Node ${r.machine.node}, ${r.machine.os} · ${r.options.quick ? 'quick mode' : 'full mode'}, ${r.options.repetitions} repetitions per approach${r.benchSeconds ? ` · whole bench ${Math.round(r.benchSeconds)} s` : ''}`,
+    `Date: ${r.date} · Bundle: ${r.bundle} · Machine: ${r.machine.cpus} CPUs, ${r.machine.cpuModel}, Node ${r.machine.node}, ${r.machine.os} · ${r.options.quick ? 'quick mode' : 'full mode'}, ${r.options.repetitions} repetitions per approach${r.benchSeconds ? ` · whole bench ${Math.round(r.benchSeconds)} s` : ''}`,
     '',
     `> ${MODEL_NOTE} KEK: ${r.options.kek}. Each approach runs as its own process with only the stand-ins' proxy, CA and GitHub OIDC variables; requests and connections are counted by the stand-ins (logs cleared before each run). Times are from spawn to exit.`,
     '',
@@ -165,7 +167,9 @@ export function resultsMarkdown(r: Results, analysis: string): string {
     '',
     'Requests of each approach (median run), in order:',
     '',
-    ...r.single.filter((p) => p.medianRun).map((p) => `- ${p.label}: ${p.medianRun!.timeline.map((t) => `${t.operation}${t.status === 200 ? '' : ` (${t.status})`}`).join(' → ')}`),
+    ...r.single.filter((p) => p.medianRun).map((p) => `- ${p.label}: ${p.medianRun!.timeline.map((t) => `${t.operation}${t.status === 200 ? '' : ` (${t.status})`}`).join(' → ')}${p.medianRun!.refusedTargets.length ? `; refused CONNECT to ${p.medianRun!.refusedTargets.join(', ')} (not a stand-in: the proxy refuses it, nothing leaves the machine)` : ''}`),
+    '',
+    'Notes: the Python SDK (Debian\'s azure-keyvault-keys 4.8.0b3) wraps locally with the KEK\'s public key from `get_key` (for RSA-OAEP and RSA-OAEP-256 alike), so it sends no wrapkey; each of its clients starts with an unauthenticated challenge request (401). The curl script and the CLI flow wrap in the vault, as the action does. The Azure CLI signs in for the management scope (and lists subscriptions) before `az rest` asks for a vault token.',
     '',
     `Timeline of the action's median run (ms after spawn; first CONNECT at ${ms(action?.medianRun?.firstConnectMs)}, process exit at ${ms(action?.medianRun?.ms)}):`,
     '',

@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { analyse } from './analysis.ts'
+import { snapshotBundle } from './bundle.ts'
 import { benchBatch, benchSeparate, SECRET_CREATES_PER_SECOND } from './batch.ts'
 import { measureColdStart, REPO } from './cold-start.ts'
 import { computeFloor, measureNodeStart } from './floor.ts'
@@ -52,7 +53,10 @@ async function machine(): Promise<Machine> {
 }
 
 log(`bench: ${quick ? 'quick' : 'full'} mode, ${repetitions} repetitions, stand-ins with ${LATENCY_MS} ms per request and ${CONNECT_LATENCY_MS} ms per connection`)
+const tested = await snapshotBundle(log)
+log(`bundle: ${tested.source}`)
 const results: Results = {
+  bundle: tested.source,
   date: new Date().toISOString(),
   machine: await machine(),
   options: { quick, repetitions, latencyMs: LATENCY_MS, connectLatencyMs: CONNECT_LATENCY_MS, kek: `RSA-${KEK_BITS} (software key)` },

@@ -28,6 +28,7 @@ export interface SingleRun {
   lastResponseMs: number
   timeline: TimelineEntry[]
   connectTimes: number[]
+  refusedTargets: string[]
   error?: string
 }
 
@@ -60,7 +61,7 @@ export async function benchSingle(world: BenchWorld, peers: readonly Peer[], rep
     const connects = [...world.azure.connects]
     const stored = r.secretName ? world.azure.keyVault.getSecretVersions(VAULT, r.secretName).length : 0
     const ok = r.ok && stored === 1
-    const timeline = requests.map((q) => ({ at: q.startMs - r.spawnedAt, ms: q.durationMs, method: q.method, host: q.host, operation: q.operation ?? q.path, status: q.status }))
+    const timeline = requests.map((q) => ({ at: q.startMs - r.spawnedAt, ms: q.durationMs, method: q.method, host: q.host, operation: q.operation ?? q.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '{tenant}'), status: q.status }))
     return {
       ok,
       ms: r.ms,
@@ -72,6 +73,7 @@ export async function benchSingle(world: BenchWorld, peers: readonly Peer[], rep
       lastResponseMs: timeline.length ? Math.max(...timeline.map((t) => t.at + t.ms)) : Number.NaN,
       timeline,
       connectTimes: connects.map((c) => c.at - r.spawnedAt),
+      refusedTargets: connects.filter((c) => !c.allowed).map((c) => c.target),
       ...(ok ? {} : { error: r.error ?? `secret ${r.secretName} stored ${stored} times` })
     }
   }

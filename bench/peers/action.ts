@@ -1,5 +1,6 @@
 // Peer: this action's bundle, run exactly as the GitHub runner runs it (emulator/runner.ts).
 import { runAction } from '../../emulator/runner.ts'
+import { bundle } from '../bundle.ts'
 import type { BenchWorld } from '../world.ts'
 import { KEK, VAULT } from '../world.ts'
 import { newSecretName, tail, type Peer, type PeerRun } from './types.ts'
@@ -16,7 +17,7 @@ export const actionInputs = (world: BenchWorld): Record<string, string> => ({
 async function runOnce(world: BenchWorld, inputs: Record<string, string>): Promise<PeerRun> {
   // runAction spawns right after creating its temp files: spawnedAt is within ~2 ms before the spawn.
   const spawnedAt = Date.now()
-  const r = await runAction({ localAzure: world.azure, inputs, timeoutMs: 60_000 })
+  const r = await runAction({ localAzure: world.azure, inputs, entry: bundle.entry, timeoutMs: 60_000 })
   const secretName = r.outputs['secret-name'] ?? ''
   const ok = r.exitCode === 0 && secretName !== '' && (inputs['secret-name'] === undefined || inputs['secret-name'] === secretName)
   return { ok, ms: r.durationMs, spawnedAt, secretName, ...(ok ? {} : { error: r.timedOut ? 'timed out' : tail(r.stdout + r.stderr) }) }
