@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { VAULT, type World, createWorld, errors } from './world.ts'
+import { describe, expect, test } from '@jest/globals'
+import { VAULT, useWorld, errors } from './world.ts'
 
-let world: World
-beforeAll(async () => {
-  world = await createWorld()
-})
-afterAll(() => world.close())
-beforeEach(() => {
-  world.azure.clearLogs()
-  world.azure.faults.clear()
-})
+const world = useWorld()
 
 interface Entry {
   name: string
@@ -76,12 +68,8 @@ describe('many BEKs in one step', () => {
 })
 
 describe('against a vault that throttles', () => {
-  let throttled: World
-  beforeAll(async () => {
-    // A tiny window so the test is quick: 5 secret creates per second.
-    throttled = await createWorld({ throttling: true, throttleLimits: { windowMs: 1000, secretWrite: 5 } })
-  })
-  afterAll(() => throttled.close())
+  // A tiny window so the test is quick: 5 secret creates per second.
+  const throttled = useWorld({ throttling: true, throttleLimits: { windowMs: 1000, secretWrite: 5 } })
 
   test('429s are waited out as the vault asks; every BEK is stored exactly once', async () => {
     const result = await throttled.run({ count: '12', 'os-type': 'linux' })

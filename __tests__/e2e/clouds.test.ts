@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, expect, test } from '@jest/globals'
-import { type World, createWorld, errors } from './world.ts'
+import { expect, test } from '@jest/globals'
+import { useWorld, errors } from './world.ts'
 
-let world: World
-beforeAll(async () => {
-  world = await createWorld()
-})
-afterAll(() => world.close())
+const world = useWorld()
 
 test.each([
   ['AzureChinaCloud', 'vault.azure.cn', 'login.chinacloudapi.cn'],

@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildBekFile } from '../fixtures/bek-file.ts'
-import { KEK, VAULT, type World, createWorld, errors, operations } from './world.ts'
+import { KEK, VAULT, useWorld, errors, operations } from './world.ts'
 
-let world: World
-beforeAll(async () => {
-  world = await createWorld()
-})
-afterAll(() => world.close())
-beforeEach(() => world.azure.clearLogs())
+const world = useWorld()
 
 const kid = (version: string, vault = VAULT, key = KEK): string => `https://${vault}.vault.azure.net/keys/${key}/${version}`
 

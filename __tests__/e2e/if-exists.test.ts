@@ -1,12 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { type World, createWorld, errors, operations } from './world.ts'
+import { describe, expect, test } from '@jest/globals'
+import { useWorld, errors, operations } from './world.ts'
 
-let world: World
-beforeAll(async () => {
-  world = await createWorld()
-})
-afterAll(() => world.close())
-beforeEach(() => world.azure.clearLogs())
+const world = useWorld()
 
 describe('if-exists', () => {
   test('fail (default): a second run with the same name stores nothing and says what to do', async () => {

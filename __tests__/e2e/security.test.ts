@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RunActionResult } from '../../emulator/runner.ts'
 import { buildBekFile } from '../fixtures/bek-file.ts'
-import { type World, createWorld, errors } from './world.ts'
+import { useWorld, errors } from './world.ts'
 
-let world: World
-beforeAll(async () => {
-  world = await createWorld()
-})
-afterAll(() => world.close())
+const world = useWorld()
 
 /** Everything a run printed or wrote where a workflow could see it, except the runner's mask commands. */
 function visible(result: RunActionResult): string {

@@ -5,6 +5,7 @@
  * GitHub runner does.
  */
 import { constants, createPrivateKey, privateDecrypt } from 'node:crypto'
+import { afterAll, beforeAll, beforeEach } from '@jest/globals'
 import { startLocalAzure, type LocalAzure, type LocalAzureOptions } from '../../emulator/index.ts'
 import { runAction, type RunActionResult } from '../../emulator/runner.ts'
 
@@ -56,6 +57,23 @@ export async function createWorld(options: LocalAzureOptions = {}): Promise<Worl
     },
     close: () => azure.close()
   }
+}
+
+/**
+ * A World for the tests of one file: started before them, closed after them, with its logs
+ * and faults cleared before each test.
+ */
+export function useWorld(options: LocalAzureOptions = {}): World {
+  const world = {} as World
+  beforeAll(async () => {
+    Object.assign(world, await createWorld(options))
+  })
+  afterAll(() => world.close())
+  beforeEach(() => {
+    world.azure.clearLogs()
+    world.azure.faults.clear()
+  })
+  return world
 }
 
 /** The `::error::` lines of a run. */

@@ -5,7 +5,7 @@ import type { ServiceResponse } from '../http-types.ts';
 import { badParameter, keyNotFound, kvError, kvOk } from './errors.ts';
 import { pageOf } from './paging.ts';
 import {
-  ALL_KEY_OPS, currentKey, generateKeyMaterial, importJwk, isRsa, newVersionId, nowSeconds, publicJwkOf, vaultUrl,
+  ALL_KEY_OPS, attributesJson, currentKey, generateKeyMaterial, importJwk, isRsa, newVersionId, nowSeconds, publicJwkOf, vaultUrl,
   type KeyEntry, type KeyType, type KeyVersion, type Vault
 } from './vault-store.ts';
 
@@ -24,17 +24,7 @@ export function keyId(vault: Vault, entry: KeyEntry, kv?: KeyVersion): string {
 }
 
 function attributesOf(vault: Vault, kv: KeyVersion): Record<string, unknown> {
-  const a = kv.attributes;
-  return {
-    enabled: a.enabled,
-    ...(a.nbf !== undefined ? { nbf: a.nbf } : {}),
-    ...(a.exp !== undefined ? { exp: a.exp } : {}),
-    created: a.created,
-    updated: a.updated,
-    recoveryLevel: vault.softDeleteRetentionDays > 0 ? 'Recoverable+Purgeable' : 'Purgeable',
-    ...(vault.softDeleteRetentionDays > 0 ? { recoverableDays: vault.softDeleteRetentionDays } : {}),
-    exportable: false
-  };
+  return { ...attributesJson(vault, kv.attributes), exportable: false };
 }
 
 export function keyBundle(vault: Vault, entry: KeyEntry, kv: KeyVersion): Record<string, unknown> {

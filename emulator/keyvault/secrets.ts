@@ -4,7 +4,7 @@ import type { ServiceResponse } from '../http-types.ts';
 import { badParameter, kvError, kvHeaders, kvOk, secretNotFound } from './errors.ts';
 import { parseTags } from './keys.ts';
 import { pageOf } from './paging.ts';
-import { currentSecret, newVersionId, nowSeconds, vaultUrl, type SecretEntry, type SecretVersion, type Vault } from './vault-store.ts';
+import { attributesJson, currentSecret, newVersionId, nowSeconds, vaultUrl, type SecretEntry, type SecretVersion, type Vault } from './vault-store.ts';
 
 export interface SecretContext {
   vault: Vault;
@@ -23,25 +23,12 @@ function secretId(vault: Vault, entry: SecretEntry, sv?: SecretVersion): string 
   return `${vaultUrl(vault)}/secrets/${entry.name}${sv ? `/${sv.version}` : ''}`;
 }
 
-function attributesOf(vault: Vault, sv: SecretVersion): Record<string, unknown> {
-  const a = sv.attributes;
-  return {
-    enabled: a.enabled,
-    ...(a.nbf !== undefined ? { nbf: a.nbf } : {}),
-    ...(a.exp !== undefined ? { exp: a.exp } : {}),
-    created: a.created,
-    updated: a.updated,
-    recoveryLevel: vault.softDeleteRetentionDays > 0 ? 'Recoverable+Purgeable' : 'Purgeable',
-    ...(vault.softDeleteRetentionDays > 0 ? { recoverableDays: vault.softDeleteRetentionDays } : {})
-  };
-}
-
 export function secretBundle(vault: Vault, entry: SecretEntry, sv: SecretVersion, withValue = true): Record<string, unknown> {
   return {
     ...(withValue ? { value: sv.value } : {}),
     ...(sv.contentType !== undefined ? { contentType: sv.contentType } : {}),
     id: secretId(vault, entry, sv),
-    attributes: attributesOf(vault, sv),
+    attributes: attributesJson(vault, sv.attributes),
     ...(sv.tags ? { tags: sv.tags } : {})
   };
 }
@@ -154,7 +141,7 @@ export function updateSecret(ctx: SecretContext): ServiceResponse {
 function secretItem(vault: Vault, entry: SecretEntry, sv: SecretVersion, versioned: boolean): Record<string, unknown> {
   return {
     id: secretId(vault, entry, versioned ? sv : undefined),
-    attributes: attributesOf(vault, sv),
+    attributes: attributesJson(vault, sv.attributes),
     ...(sv.contentType !== undefined ? { contentType: sv.contentType } : {}),
     ...(sv.tags ? { tags: sv.tags } : {})
   };

@@ -85,6 +85,19 @@ export function vaultUrl(vault: Vault): string {
   return `https://${vault.name}.${vault.cloud.vaultSuffix}`;
 }
 
+/** An object's attributes as the REST API shows them, recovery settings from its vault. */
+export function attributesJson(vault: Vault, a: ObjectAttributes): Record<string, unknown> {
+  return {
+    enabled: a.enabled,
+    ...(a.nbf !== undefined ? { nbf: a.nbf } : {}),
+    ...(a.exp !== undefined ? { exp: a.exp } : {}),
+    created: a.created,
+    updated: a.updated,
+    recoveryLevel: vault.softDeleteRetentionDays > 0 ? 'Recoverable+Purgeable' : 'Purgeable',
+    ...(vault.softDeleteRetentionDays > 0 ? { recoverableDays: vault.softDeleteRetentionDays } : {})
+  };
+}
+
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
