@@ -1,6 +1,7 @@
 // "What holds it back": the measured breakdown behind each missed target, written from the numbers.
 import { peer, type Results } from './report.ts'
 import type { TimelineEntry } from './single.ts'
+import { median } from './stats.ts'
 
 const ms = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '–' : `${Math.round(x)} ms`)
 
@@ -26,20 +27,22 @@ export function analyse(r: Results): string {
   const run = action?.medianRun
   if (!action || !run) return '_the action was not measured_'
   const a = action.ms!.median
-  const startup = run.firstConnectMs
-  const network = run.lastResponseMs - run.firstConnectMs
-  const exit = run.ms - run.lastResponseMs
+  // Medians over the runs (each part on its own), and the median run's request chain.
+  const startup = action.startup?.median ?? run.firstConnectMs
+  const network = action.network?.median ?? run.lastResponseMs - run.firstConnectMs
+  const exit = median(action.runs.filter((x) => x.ok).map((x) => x.ms - x.lastResponseMs))
   const c = r.coldStart
   const steps = criticalPath(run.timeline)
   out.push(
-    `**Where the action's ${ms(a)} go** (median run): start-up ${ms(startup)} (spawn → first CONNECT), network ${ms(network)} (first CONNECT → last response), exit ${ms(exit)} (last response → process exit). ` +
+    `**Where the action's ${ms(a)} go** (medians over ${action.ms!.n} runs): start-up ${ms(startup)} (spawn → first CONNECT), network ${ms(network)} (first CONNECT → last response), exit ${ms(exit)} (last response → process exit). ` +
       `The floor allows ${ms(r.floor.nodeStart.median)} for start-up and ${ms(r.floor.networkMs)} for the network.`
   )
   out.push('')
   out.push(
     `- **Start-up is the gap.** \`node -e 0\` takes ${ms(c.nodeStart.median)}; loading and running the ${Math.round(c.indexBytes / 1024)} KiB bundle up to its first input check takes ${ms(c.importMs.median)} more (import measurement; process wall time minus \`node -e 0\`: ${ms(c.loadOverNodeMs)}). ` +
-      `That leaves ${ms(startup - c.nodeStart.median - c.importMs.median)} between the end of loading and the first CONNECT (reading inputs, building the pipeline). ` +
-      `Dependency imports on their own: ${c.dependencies.map((d) => `\`${d.spec}\` ${ms(d.importMs.median)}`).join(', ')}: \`@azure/identity\` with MSAL is the largest part. ` +
+      `Node start + bundle load (${ms(c.nodeStart.median + c.importMs.median)}) is measured apart from the runs; the runs' start-up also includes reading the inputs and building the clients, and varies most between runs (${ms(action.startup?.min)} – ${ms(action.startup?.max)}: it is CPU-bound, on ${r.machine.cpus} CPUs shared with the stand-ins and whatever else runs on the machine). ` +
+      (c.importCachedMs ? `With V8's compile cache primed the import takes ${ms(c.importCachedMs.median)} instead of ${ms(c.importMs.median)}: about ${ms(c.importMs.median - c.importCachedMs.median)} of the load is parsing and compiling the 1 MB of JavaScript, the rest is evaluating the modules' top-level code. ` : '') +
+      `Dependency imports on their own: ${c.dependencies.map((d) => `\`${d.spec}\` ${ms(d.importMs.median)}`).join(', ')}: \`@azure/identity\` with MSAL is the largest part, and \`@actions/core\` 3 imports \`@actions/http-client\` 4, which imports \`undici\` (for its \`ProxyAgent\`) at load, used here only for \`getIDToken\` (one GET). ` +
       'What would move it: the OIDC sign-in is one POST (as the curl script does), so the OIDC path does not need `@azure/identity`/MSAL at all; importing it lazily only for the credential-chain path (`DefaultAzureCredential`), and the Key Vault pipeline pieces of `@azure/core-rest-pipeline` likewise, would cut most of the bundle parse/evaluate time.'
   )
   out.push(
@@ -51,15 +54,15 @@ export function analyse(r: Results): string {
   if (named?.medianRun) {
     const ns = criticalPath(named.medianRun.timeline)
     out.push(
-      `- **With \`secret-name\`** (median ${ms(named.ms!.median)}): ${ns.map((s) => (s.length > 1 ? `(${s.join(' ∥ ')})` : s[0])).join(' → ')}. The \`if-exists\` check (GET secret, 404) runs before the wrapkey, so it adds one round trip (${ms(named.ms!.median - a)} in the medians); the wrapkey could run concurrently with the name check (discarding the wrapped value if the name exists).`
+      `- **With \`secret-name\`** (median ${ms(named.ms!.median)}): ${ns.map((s) => (s.length > 1 ? `(${s.join(' ∥ ')})` : s[0])).join(' → ')}. The \`if-exists\` check (GET secret, 404) runs before the wrapkey, so it puts one more round trip on the critical path: network median ${ms(named.network?.median)} against ${ms(network)} without a name. The wrapkey could run concurrently with the name check (discarding the wrapped value if the name exists), as the KEK read already does.`
     )
   }
   out.push(`- **Exit**: ${ms(exit)} from the last response to process exit (outputs, summary file, keep-alive sockets closing).`)
   if (curl?.medianRun) {
     const cr = curl.medianRun
     out.push(
-      `- **The curl script** starts its first connection after ${ms(cr.firstConnectMs)} (bash + one curl process) but pays ${curl.connections} connections and ${curl.requests} requests one after another: ${ms(cr.lastResponseMs - cr.firstConnectMs)} of network against the action's ${ms(network)}. ` +
-        `The action's network part is ${ms(cr.lastResponseMs - cr.firstConnectMs - network)} shorter; its start-up is ${ms(startup - cr.firstConnectMs)} longer.`
+      `- **The curl script** starts its first connection after ${ms(curl.startup?.median ?? cr.firstConnectMs)} (bash + one curl process) but pays ${curl.connections} connections and ${curl.requests} requests one after another, each in a new curl process: ${ms(curl.network?.median)} of network against the action's ${ms(network)}. ` +
+        `The action's network part is ${ms((curl.network?.median ?? Number.NaN) - network)} shorter; its start-up is ${ms(startup - (curl.startup?.median ?? Number.NaN))} longer, which is why it ${a < curl.ms!.median ? 'wins by only' : 'loses by'} ${ms(Math.abs(curl.ms!.median - a))}. To beat the script clearly, and to come within 2× the floor (${ms(2 * r.floor.floorMs)}), the start-up has to shrink: with the network part as measured, 2× the floor leaves ${ms(2 * r.floor.floorMs - network - exit)} for start-up.`
     )
   }
   if (r.batch) {

@@ -3,12 +3,15 @@ import type { BatchResult, SeparateResult } from './batch.ts'
 import type { ColdStart } from './cold-start.ts'
 import type { Floor } from './floor.ts'
 import type { PeerResult } from './single.ts'
+import { median } from './stats.ts'
 
 export interface Machine {
   cpus: number
   cpuModel: string
   node: string
   os: string
+  /** 1/5/15-minute load averages at start and end (other work on the machine adds noise). */
+  loadAverage?: { start: number[]; end: number[] }
 }
 
 export interface Results {
@@ -69,7 +72,7 @@ export function singleTable(r: Results): string {
   const action = peer(r, 'action')
   const a = action?.ms?.median ?? Number.NaN
   const rows = [
-    '| Approach | Median | Min – max | vs floor | action is faster by | HTTP requests | Connections | Start-up before 1st connection |',
+    '| Approach | Median | Min – max | vs floor | action is faster by | HTTP requests | Connections | Spawn → 1st connection (median) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     `| **floor**: 3 requests + 2 connections + \`node -e 0\` | ${ms(r.floor.floorMs)} | – | 1.00× | – | 3 | 2 | ${ms(r.floor.nodeStart.median)} |`
   ]
@@ -81,7 +84,7 @@ export function singleTable(r: Results): string {
     const name = p.id === 'action' ? `**${p.label}**` : p.label
     const refused = p.refusedConnects ? ` (+${p.refusedConnects} refused)` : ''
     rows.push(
-      `| ${name} | ${ms(p.ms.median)} | ${ms(p.ms.min)} – ${ms(p.ms.max)} | ${ratio(p.ms.median / r.floor.floorMs)} | ${p.id === 'action' ? '–' : ratio(p.ms.median / a)} | ${p.requests} | ${p.connections}${refused} | ${ms(p.medianRun?.firstConnectMs)} |` +
+      `| ${name} | ${ms(p.ms.median)} | ${ms(p.ms.min)} – ${ms(p.ms.max)} | ${ratio(p.ms.median / r.floor.floorMs)} | ${p.id === 'action' ? '–' : ratio(p.ms.median / a)} | ${p.requests} | ${p.connections}${refused} | ${ms(p.startup?.median ?? p.medianRun?.firstConnectMs)} |` +
         (p.failures ? ` ${p.failures} failed |` : '')
     )
   }
@@ -147,7 +150,7 @@ export function resultsMarkdown(r: Results, analysis: string): string {
   return [
     '# Benchmarks',
     '',
-    `Date: ${r.date} · Bundle: ${r.bundle} · Machine: ${r.machine.cpus} CPUs, ${r.machine.cpuModel}, Node ${r.machine.node}, ${r.machine.os} · ${r.options.quick ? 'quick mode' : 'full mode'}, ${r.options.repetitions} repetitions per approach${r.benchSeconds ? ` · whole bench ${Math.round(r.benchSeconds)} s` : ''}`,
+    `Date: ${r.date} · Bundle: ${r.bundle} · Machine: ${r.machine.cpus} CPUs, ${r.machine.cpuModel}, Node ${r.machine.node}, ${r.machine.os} · ${r.options.quick ? 'quick mode' : 'full mode'}, ${r.options.repetitions} repetitions per approach${r.benchSeconds ? ` · whole bench ${Math.round(r.benchSeconds)} s` : ''}${r.machine.loadAverage ? ` · load average ${r.machine.loadAverage.start.join('/')} at start, ${r.machine.loadAverage.end.join('/')} at end (other work on the machine adds noise)` : ''}`,
     '',
     `> ${MODEL_NOTE} KEK: ${r.options.kek}. Each approach runs as its own process with only the stand-ins' proxy, CA and GitHub OIDC variables; requests and connections are counted by the stand-ins (logs cleared before each run). Times are from spawn to exit.`,
     '',
@@ -185,10 +188,11 @@ export function resultsMarkdown(r: Results, analysis: string): string {
     '|---|---:|---:|',
     `| \`node -e 0\` | ${ms(c.nodeStart.median)} | ${ms(c.nodeStart.min)} – ${ms(c.nodeStart.max)} |`,
     `| \`await import('dist/index.js')\` (runs to its first input error) | ${ms(c.importMs.median)} | ${ms(c.importMs.min)} – ${ms(c.importMs.max)} |`,
+    ...(c.importCachedMs ? [`| the same import with V8's compile cache primed (\`NODE_COMPILE_CACHE\`; diagnostic) | ${ms(c.importCachedMs.median)} | ${ms(c.importCachedMs.min)} – ${ms(c.importCachedMs.max)} |`] : []),
     `| \`node dist/index.js\` without inputs, spawn to exit | ${ms(c.processMs.median)} | ${ms(c.processMs.min)} – ${ms(c.processMs.max)} |`,
     `| … minus \`node -e 0\` | ${ms(c.loadOverNodeMs)} | |`,
-    `| one BEK: spawn → first CONNECT | ${ms(action?.medianRun?.firstConnectMs)} | ${ms(Math.min(...(action?.runs.map((x) => x.firstConnectMs) ?? [])))} – ${ms(Math.max(...(action?.runs.map((x) => x.firstConnectMs) ?? [])))} |`,
-    `| one BEK: spawn → first request | ${ms(action?.medianRun?.firstRequestMs)} | ${ms(Math.min(...(action?.runs.map((x) => x.firstRequestMs) ?? [])))} – ${ms(Math.max(...(action?.runs.map((x) => x.firstRequestMs) ?? [])))} |`,
+    `| one BEK: spawn → first CONNECT | ${ms(action?.startup?.median ?? action?.medianRun?.firstConnectMs)} | ${ms(Math.min(...(action?.runs.map((x) => x.firstConnectMs) ?? [])))} – ${ms(Math.max(...(action?.runs.map((x) => x.firstConnectMs) ?? [])))} |`,
+    `| one BEK: spawn → first request | ${ms(median(action?.runs.filter((x) => x.ok).map((x) => x.firstRequestMs) ?? []))} | ${ms(Math.min(...(action?.runs.map((x) => x.firstRequestMs) ?? [])))} – ${ms(Math.max(...(action?.runs.map((x) => x.firstRequestMs) ?? [])))} |`,
     '',
     `The load runs saw ${c.requestsSeen} requests and ${c.connectsSeen} connections (expected: 0). Importing the dependencies on their own from \`node_modules\` (fresh process each, unbundled, so only indicative of their share of the bundle):`,
     '',

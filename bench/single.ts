@@ -41,6 +41,9 @@ export interface PeerResult {
   requests?: number
   connections?: number
   refusedConnects?: number
+  /** Spawn → first CONNECT, and first CONNECT → last response, over the good runs. */
+  startup?: Summary
+  network?: Summary
   /** The run whose time is the median (or nearest), for its timeline. */
   medianRun?: SingleRun
   failures: number
@@ -86,6 +89,8 @@ export async function benchSingle(world: BenchWorld, peers: readonly Peer[], rep
     const order = runnable.map((_, i) => runnable[(i + rep) % runnable.length]!)
     const line: string[] = []
     for (const peer of order) {
+      // Let the previous run's processes and sockets wind down before the next spawn.
+      await new Promise((resolve) => setTimeout(resolve, 250))
       const run = await measure(peer)
       results.find((x) => x.id === peer.id)!.runs.push(run)
       line.push(`${peer.id} ${run.ok ? '' : 'FAILED '}${Math.round(run.ms)} ms`)
@@ -98,6 +103,8 @@ export async function benchSingle(world: BenchWorld, peers: readonly Peer[], rep
     const good = result.runs.filter((r) => r.ok)
     result.failures = result.runs.length - good.length
     result.ms = summarize(good.map((r) => r.ms))
+    result.startup = summarize(good.map((r) => r.firstConnectMs))
+    result.network = summarize(good.map((r) => r.lastResponseMs - r.firstConnectMs))
     const mid = result.ms.median
     result.medianRun = [...good].sort((a, b) => Math.abs(a.ms - mid) - Math.abs(b.ms - mid))[0]
     result.requests = result.medianRun?.requests
