@@ -1,10 +1,10 @@
 // Benchmark 2: cold start. The bundle's size, its load time (import of dist/index.js with inputs
-// that fail validation at once: zero requests), and, for the load breakdown, how long importing
-// each dependency takes from node_modules in a fresh process (indicative: unbundled files).
+// that fail validation at once: zero requests), and where that time goes (load-profile.ts).
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { bundle } from './bundle.ts'
+import { profileLoad, type LoadProfile } from './load-profile.ts'
 import { REPO } from './paths.ts'
 import { runProcess } from './proc.ts'
 import { summarize, type Summary } from './stats.ts'
@@ -26,10 +26,9 @@ export interface ColdStart {
   loadOverNodeMs: number
   requestsSeen: number
   connectsSeen: number
-  dependencies: Array<{ spec: string; importMs: Summary }>
+  /** CPU profile of the load, by package (an identical build with a source map). */
+  profile?: LoadProfile
 }
-
-const DEPENDENCIES = ['@actions/core', 'undici', '@azure/core-rest-pipeline', '@azure/identity', '@azure/msal-node']
 
 export async function distFiles(): Promise<Array<{ name: string; bytes: number }>> {
   const names = (await readdir(bundle.dir)).sort()
@@ -74,15 +73,7 @@ export async function measureColdStart(world: BenchWorld, repetitions: number, l
   }
   const requestsSeen = world.azure.requests.length
   const connectsSeen = world.azure.connects.length
-  const dependencies: ColdStart['dependencies'] = []
-  for (const spec of DEPENDENCIES) {
-    const times: number[] = []
-    for (let i = 0; i < Math.max(3, Math.ceil(repetitions / 2)); i++) {
-      const t = await importMs(spec, { PATH: env['PATH']! })
-      if (t !== undefined) times.push(t)
-    }
-    dependencies.push({ spec, importMs: summarize(times) })
-  }
+  const profile = await profileLoad(Math.max(3, Math.ceil(repetitions / 2)), { PATH: env['PATH']! }, log)
   const nodeStart = summarize(node)
   const processMs = summarize(processes)
   return {
@@ -95,6 +86,6 @@ export async function measureColdStart(world: BenchWorld, repetitions: number, l
     loadOverNodeMs: processMs.median - nodeStart.median,
     requestsSeen,
     connectsSeen,
-    dependencies
+    ...(profile ? { profile } : {})
   }
 }

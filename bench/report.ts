@@ -139,8 +139,20 @@ export function readmeSection(r: Results): string {
     '| Target | Measured | |',
     '|---|---|---|',
     ...v.map((x) => `| ${x.target} | ${x.measured} | ${yes(x.met)} |`),
-    ''
+    '',
+    ...(v.some((x) => x.met === false) ? [whySummary(r), ''] : [])
   ].join('\n')
+}
+
+/** One paragraph for the README: where the single-BEK time goes. */
+function whySummary(r: Results): string {
+  const a = peer(r, 'action')
+  const c = r.coldStart
+  if (!a?.startup || !a.network) return ''
+  return (
+    `Where the action's time goes (medians): ${ms(a.startup.median)} from spawn to its first connection (\`node -e 0\` alone: ${ms(c.nodeStart.median)}; loading the ${Math.round(c.indexBytes / 1024)} KiB bundle: ${ms(c.importMs.median)}), then ${ms(a.network.median)} of network for ${a.requests} requests over ${a.connections} connections opened in parallel. ` +
+    'The network part is close to the model\'s minimum and about half the curl script\'s; the start-up is what misses the floor and the curl target. The measured breakdown and what would move it: [results.md](bench/results/results.md#what-holds-back-the-missed-targets).'
+  )
 }
 
 export function resultsMarkdown(r: Results, analysis: string): string {
@@ -194,12 +206,18 @@ export function resultsMarkdown(r: Results, analysis: string): string {
     `| one BEK: spawn → first CONNECT | ${ms(action?.startup?.median ?? action?.medianRun?.firstConnectMs)} | ${ms(Math.min(...(action?.runs.map((x) => x.firstConnectMs) ?? [])))} – ${ms(Math.max(...(action?.runs.map((x) => x.firstConnectMs) ?? [])))} |`,
     `| one BEK: spawn → first request | ${ms(median(action?.runs.filter((x) => x.ok).map((x) => x.firstRequestMs) ?? []))} | ${ms(Math.min(...(action?.runs.map((x) => x.firstRequestMs) ?? [])))} – ${ms(Math.max(...(action?.runs.map((x) => x.firstRequestMs) ?? [])))} |`,
     '',
-    `The load runs saw ${c.requestsSeen} requests and ${c.connectsSeen} connections (expected: 0). Importing the dependencies on their own from \`node_modules\` (fresh process each, unbundled, so only indicative of their share of the bundle):`,
+    `The load runs saw ${c.requestsSeen} requests and ${c.connectsSeen} connections (expected: 0).`,
     '',
-    '| Import | Median |',
-    '|---|---:|',
-    ...c.dependencies.map((d) => `| \`${d.spec}\` | ${ms(d.importMs.median)} |`),
-    '',
+    ...(c.profile
+      ? [
+          `Where the load goes: V8 CPU profile of \`node -e "await import(bundle)"\` (no inputs), median of ${c.profile.runs} runs, ${ms(c.profile.totalMs)} of samples in all (the profiler slows the run down). The bundle profiled is the same \`ncc --minify\` build of \`src/\` with a source map (built into \`bench/.work\`; \`dist/\` is untouched); each sample goes to the package whose code was running, or, for ncc's module loader, to the module it was loading (V8 compiles a module's code lazily when it is first required).`,
+          '',
+          '| Part | ms | Share |',
+          '|---|---:|---:|',
+          ...c.profile.parts.filter((p) => p.ms >= 0.5).map((p) => `| ${p.part} | ${p.ms.toFixed(1)} | ${((p.ms / c.profile!.totalMs) * 100).toFixed(0)} % |`),
+          ''
+        ]
+      : []),
     '## 3. Batch: 300 BEKs',
     '',
     batchTable(r),
