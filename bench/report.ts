@@ -147,11 +147,12 @@ export function readmeSection(r: Results): string {
 /** One paragraph for the README: where the single-BEK time goes. */
 function whySummary(r: Results): string {
   const a = peer(r, 'action')
+  const curl = peer(r, 'curl')
   const c = r.coldStart
   if (!a?.startup || !a.network) return ''
   return (
     `Where the action's time goes (medians): ${ms(a.startup.median)} from spawn to its first connection (\`node -e 0\` alone: ${ms(c.nodeStart.median)}; loading the ${Math.round(c.indexBytes / 1024)} KiB bundle: ${ms(c.importMs.median)}), then ${ms(a.network.median)} of network for ${a.requests} requests over ${a.connections} connections opened in parallel. ` +
-    'The network part is close to the model\'s minimum and about half the curl script\'s; the start-up is what misses the floor and the curl target. The measured breakdown and what would move it: [results.md](bench/results/results.md#what-holds-back-the-missed-targets).'
+    `The network part compares with the model's minimum of ${ms(r.floor.connectLatencyMs + 4 * r.floor.latencyMs)} for that chain${curl?.network ? ` and the curl script's ${ms(curl.network.median)}` : ''}; the start-up is what the missed targets come down to. The measured breakdown and what would move it: [results.md](bench/results/results.md#what-holds-back-the-missed-targets).`
   )
 }
 
