@@ -32,12 +32,15 @@ export interface BekJob {
 
 export async function makeBek(job: BekJob, name: string): Promise<Bek> {
   const { vault, settings, pacer } = job
-  if (settings.secretNamesMayExist) {
-    const existing = await readSecret(vault, settings.vault, name)
-    if (existing) {
-      const reuse = decideOnExisting(settings, name, existing)
-      if (reuse) return reuse
-    }
+  // With if-exists: reuse the name is expected to exist (a re-run), so look before wrapping;
+  // otherwise a name rarely stops the BEK, and the wrap goes out while it is checked.
+  const checkFirst = settings.secretNamesMayExist && settings.ifExists === 'reuse'
+  const checking = settings.secretNamesMayExist ? readSecret(vault, settings.vault, name) : Promise.resolve(undefined)
+  checking.catch(() => undefined)
+  if (checkFirst) {
+    const existing = await checking
+    const reuse = existing && decideOnExisting(settings, name, existing)
+    if (reuse) return reuse
   }
 
   const key = settings.keyFile?.bytes ?? generateKey(settings.keySizeBits)
@@ -48,6 +51,10 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
     await pacer.keyOperations.take()
     const wrapping = wrapKey(vault, job.kekUrlNow(), settings.algorithm, key)
     wrapping.catch(() => undefined)
+    if (!checkFirst) {
+      const existing = await checking
+      if (existing) decideOnExisting(settings, name, existing)
+    }
     const kek = await job.kek
     checkPlaintextFits(kek, settings.algorithm, key.length, settings.keyFile ? 'key-file' : 'key-size')
     const wrapped = await wrapping

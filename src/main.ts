@@ -54,18 +54,22 @@ export async function run(): Promise<void> {
     if (failure) core.setFailed(`${failure}${partialFailureAdvice(settings, result.beks.length)}`)
   } catch (error) {
     core.setFailed(describeError(error, { ...auth, oidcClaims: idToken?.claims }))
+  } finally {
+    settings.keyFile?.bytes.fill(0)
   }
 }
 
 /**
  * Opens the connections the run will need while the OIDC token is being fetched: one to Entra
- * ID, and to the vault one for each request the first BEK sends at once (KEK read and wrap).
+ * ID, and one for each request the first BEK sends at once: KEK read and wrap, and the name
+ * check when it runs alongside them.
  */
 function preconnect(connections: Connections, settings: Settings): void {
   if (settings.auth.kind === 'oidc') connections.preconnect(new URL(settings.cloud.authorityHost).hostname)
   const vaultHost = new URL(settings.vault.url).hostname
   const kekHost = new URL(settings.kek.vault.url).hostname
-  if (kekHost === vaultHost) connections.preconnect(vaultHost, 2)
+  const nameChecks = settings.secretNamesMayExist && settings.ifExists !== 'reuse' ? 1 : 0
+  if (kekHost === vaultHost) connections.preconnect(vaultHost, 2 + nameChecks)
   else {
     connections.preconnect(kekHost, 2)
     connections.preconnect(vaultHost)
