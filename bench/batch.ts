@@ -59,10 +59,18 @@ export async function benchBatch(world: BenchWorld, count: number): Promise<Batc
   world.azure.clearLogs()
   const before = world.azure.keyVault.secretNames(VAULT).length
   const spawnedAt = Date.now()
-  const r = await runAction({ localAzure: world.azure, inputs: { ...actionInputs(world), count: String(count) }, entry: bundle.entry, timeoutMs: 240_000 })
+  const r = await runAction({
+    localAzure: world.azure,
+    inputs: { ...actionInputs(world), count: String(count) },
+    entry: bundle.entry,
+    timeoutMs: 240_000
+  })
   const requests = [...world.azure.requests]
   const puts = requests.filter((q) => q.operation === 'setSecret')
-  const created = puts.filter((q) => q.status === 200).map((q) => q.startMs + q.durationMs).sort((a, b) => a - b)
+  const created = puts
+    .filter((q) => q.status === 200)
+    .map((q) => q.startMs + q.durationMs)
+    .sort((a, b) => a - b)
   const throttled = requests.filter((q) => q.status === 429)
   const secretsStored = world.azure.keyVault.secretNames(VAULT).length - before
   let outputEntries: number
@@ -102,7 +110,15 @@ export async function benchBatch(world: BenchWorld, count: number): Promise<Batc
     windowFraction: windowRate / SECRET_CREATES_PER_SECOND,
     stepFraction: stepRate / SECRET_CREATES_PER_SECOND,
     perSecond,
-    ...(ok ? {} : { error: (r.stdout + r.stderr).split('\n').filter((l) => l.startsWith('::error::')).join(' | ').slice(0, 500) })
+    ...(ok
+      ? {}
+      : {
+          error: (r.stdout + r.stderr)
+            .split('\n')
+            .filter((l) => l.startsWith('::error::'))
+            .join(' | ')
+            .slice(0, 500)
+        })
   }
 }
 

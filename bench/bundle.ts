@@ -55,7 +55,11 @@ export async function snapshotBundle(log: (line: string) => void): Promise<Bundl
       await cp(dist, target, { recursive: true })
       if ((await fingerprint(target)) !== before) continue
       const dirty = (await git(['status', '--porcelain', '--', 'dist'])).stdout.trim() !== ''
-      Object.assign(bundle, { dir: target, entry: join(target, 'index.js'), source: `dist/ of the working tree at ${head}${dirty ? ' (differs from HEAD: uncommitted build)' : ' (= HEAD)'}` })
+      Object.assign(bundle, {
+        dir: target,
+        entry: join(target, 'index.js'),
+        source: `dist/ of the working tree at ${head}${dirty ? ' (differs from HEAD: uncommitted build)' : ' (= HEAD)'}`
+      })
       return bundle
     }
     if (waited === 0) log('  dist/ is missing or being rebuilt; waiting up to a minute')
@@ -65,10 +69,18 @@ export async function snapshotBundle(log: (line: string) => void): Promise<Bundl
   const archive = await git(['archive', '--format=tar', '-o', join(REPO, 'bench', '.work', 'dist.tar'), 'HEAD', 'dist'])
   if (archive.code !== 0) throw new Error('no dist/ in the working tree and none in HEAD')
   await new Promise<void>((resolve, reject) => {
-    const tar = spawn('tar', ['-xf', join(REPO, 'bench', '.work', 'dist.tar'), '-C', join(REPO, 'bench', '.work'), '--strip-components=0'], { stdio: 'ignore' })
+    const tar = spawn(
+      'tar',
+      ['-xf', join(REPO, 'bench', '.work', 'dist.tar'), '-C', join(REPO, 'bench', '.work'), '--strip-components=0'],
+      { stdio: 'ignore' }
+    )
     tar.once('error', reject)
     tar.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar exited ${code}`))))
   })
-  Object.assign(bundle, { dir: target, entry: join(target, 'index.js'), source: `dist/ committed at ${head} (the working tree's was missing or changing)` })
+  Object.assign(bundle, {
+    dir: target,
+    entry: join(target, 'index.js'),
+    source: `dist/ committed at ${head} (the working tree's was missing or changing)`
+  })
   return bundle
 }

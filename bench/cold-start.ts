@@ -59,7 +59,8 @@ export async function measureColdStart(world: BenchWorld, repetitions: number, l
     const t = await importMs(pathToFileURL(entry).href, env)
     if (t !== undefined) imports.push(t)
     const p = await runProcess(process.execPath, [entry], { env, cwd: REPO, timeoutMs: 20_000 })
-    if (!p.stdout.includes("::error::Input 'key-vault'")) log(`  unexpected output from the bundle without inputs: ${p.stdout.slice(0, 200)}`)
+    if (!p.stdout.includes("::error::Input 'key-vault'"))
+      log(`  unexpected output from the bundle without inputs: ${p.stdout.slice(0, 200)}`)
     else processes.push(p.ms)
   }
   // With V8's compile cache primed, the import skips parsing and compiling: the difference is

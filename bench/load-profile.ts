@@ -19,7 +19,11 @@ export interface LoadProfile {
 }
 
 interface CpuProfile {
-  nodes: Array<{ id: number; children?: number[]; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }>
+  nodes: Array<{
+    id: number
+    children?: number[]
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }
+  }>
   samples: number[]
   timeDeltas: number[]
 }
@@ -76,7 +80,11 @@ function attribute(profile: CpuProfile, entry: string, map: SourceMap): Map<numb
     else if (sourceOf.has(id)) {
       const children = (n.children ?? []).filter((c) => sourceOf.has(c)).sort((x, y) => totalOf(y) - totalOf(x))
       const up = parent.get(id)
-      part = children.length ? partOfNode(children[0]!) : up !== undefined ? partOfNode(up) : 'ncc module loader (module not sampled: unattributed)'
+      part = children.length
+        ? partOfNode(children[0]!)
+        : up !== undefined
+          ? partOfNode(up)
+          : 'ncc module loader (module not sampled: unattributed)'
     } else if (n.callFrame.functionName === 'compileSourceTextModule') part = 'parsing the bundle file (compileSourceTextModule)'
     else if (n.callFrame.functionName === '(garbage collector)') part = 'garbage collection'
     else if (n.callFrame.functionName === '(program)') part = 'V8 native (compile, other)'
@@ -92,14 +100,31 @@ function attribute(profile: CpuProfile, entry: string, map: SourceMap): Map<numb
   return new Map(profile.nodes.map((n) => [n.id, partOfNode(n.id)]))
 }
 
-export async function profileLoad(runs: number, env: Record<string, string>, log: (line: string) => void): Promise<LoadProfile | undefined> {
+export async function profileLoad(
+  runs: number,
+  env: Record<string, string>,
+  log: (line: string) => void
+): Promise<LoadProfile | undefined> {
   const out = join(REPO, 'bench', '.work', 'ncc-map')
   await rm(out, { recursive: true, force: true })
-  const build = await runProcess(process.execPath, [join(REPO, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', 'src/index.ts', '-o', out, '--minify', '--source-map', '--quiet'], {
-    env: { PATH: env['PATH'] ?? '' },
-    cwd: REPO,
-    timeoutMs: 180_000
-  })
+  const build = await runProcess(
+    process.execPath,
+    [
+      join(REPO, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'),
+      'build',
+      'src/index.ts',
+      '-o',
+      out,
+      '--minify',
+      '--source-map',
+      '--quiet'
+    ],
+    {
+      env: { PATH: env['PATH'] ?? '' },
+      cwd: REPO,
+      timeoutMs: 180_000
+    }
+  )
   if (build.code !== 0) {
     log(`  load profile skipped: ncc build failed: ${build.stderr.slice(0, 200)}`)
     return undefined
@@ -110,7 +135,19 @@ export async function profileLoad(runs: number, env: Record<string, string>, log
   for (let i = 0; i < runs; i++) {
     const dir = await mkdtemp(join(REPO, 'bench', '.work', 'prof-'))
     try {
-      await runProcess(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval', '200', '--input-type=module', '-e', `await import(${JSON.stringify(entry)})`], { env, cwd: REPO, timeoutMs: 30_000 })
+      await runProcess(
+        process.execPath,
+        [
+          '--cpu-prof',
+          `--cpu-prof-dir=${dir}`,
+          '--cpu-prof-interval',
+          '200',
+          '--input-type=module',
+          '-e',
+          `await import(${JSON.stringify(entry)})`
+        ],
+        { env, cwd: REPO, timeoutMs: 30_000 }
+      )
       const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'))
       if (!file) continue
       const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile
@@ -127,6 +164,13 @@ export async function profileLoad(runs: number, env: Record<string, string>, log
   }
   if (perRun.length === 0) return undefined
   const names = new Set(perRun.flatMap((m) => [...m.keys()]))
-  const parts = [...names].map((part) => ({ part, ms: median(perRun.map((m) => m.get(part) ?? 0)) })).filter((p) => p.part !== 'idle').sort((a, b) => b.ms - a.ms)
-  return { runs: perRun.length, parts, totalMs: median(perRun.map((m) => [...m.entries()].filter(([k]) => k !== 'idle').reduce((n, [, v]) => n + v, 0))) }
+  const parts = [...names]
+    .map((part) => ({ part, ms: median(perRun.map((m) => m.get(part) ?? 0)) }))
+    .filter((p) => p.part !== 'idle')
+    .sort((a, b) => b.ms - a.ms)
+  return {
+    runs: perRun.length,
+    parts,
+    totalMs: median(perRun.map((m) => [...m.entries()].filter(([k]) => k !== 'idle').reduce((n, [, v]) => n + v, 0)))
+  }
 }

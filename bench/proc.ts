@@ -53,7 +53,12 @@ export async function runProcess(command: string, args: string[], options: ProcO
 }
 
 /** Whether `command args` exits 0 within the timeout. */
-export async function works(command: string, args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<{ ok: boolean; detail: string }> {
+export async function works(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 20_000
+): Promise<{ ok: boolean; detail: string }> {
   try {
     const r = await runProcess(command, args, { env, timeoutMs })
     return { ok: r.code === 0, detail: (r.stdout + r.stderr).trim().split('\n').slice(-1)[0] ?? '' }

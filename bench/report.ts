@@ -40,7 +40,8 @@ const ratio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` :
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`
 const yes = (met: boolean | undefined): string => (met === undefined ? 'not measured' : met ? '✅ met' : '❌ missed')
 
-export const peer = (r: Results, id: string): PeerResult | undefined => r.single.find((p) => p.id === id && !p.unavailable && p.ms && p.ms.n > 0)
+export const peer = (r: Results, id: string): PeerResult | undefined =>
+  r.single.find((p) => p.id === id && !p.unavailable && p.ms && p.ms.n > 0)
 
 export function verdicts(r: Results): Verdict[] {
   const action = peer(r, 'action')
@@ -48,9 +49,21 @@ export function verdicts(r: Results): Verdict[] {
   const az = peer(r, 'az-cli')
   const a = action?.ms?.median ?? Number.NaN
   const out: Verdict[] = []
-  out.push({ target: 'One BEK within 2× the floor', measured: `${ms(a)} = ${ratio(a / r.floor.floorMs)} the floor (${ms(r.floor.floorMs)})`, met: action ? a <= 2 * r.floor.floorMs : undefined })
-  out.push({ target: 'One BEK faster than the curl script', measured: curl ? `${ms(a)} vs ${ms(curl.ms!.median)} (${ratio(a / curl.ms!.median)})` : 'curl unavailable', met: curl && action ? a < curl.ms!.median : undefined })
-  out.push({ target: 'At least 5× faster than the Azure CLI flow', measured: az ? `${ms(az.ms!.median)} / ${ms(a)} = ${ratio(az.ms!.median / a)}` : 'az unavailable', met: az && action ? az.ms!.median / a >= 5 : undefined })
+  out.push({
+    target: 'One BEK within 2× the floor',
+    measured: `${ms(a)} = ${ratio(a / r.floor.floorMs)} the floor (${ms(r.floor.floorMs)})`,
+    met: action ? a <= 2 * r.floor.floorMs : undefined
+  })
+  out.push({
+    target: 'One BEK faster than the curl script',
+    measured: curl ? `${ms(a)} vs ${ms(curl.ms!.median)} (${ratio(a / curl.ms!.median)})` : 'curl unavailable',
+    met: curl && action ? a < curl.ms!.median : undefined
+  })
+  out.push({
+    target: 'At least 5× faster than the Azure CLI flow',
+    measured: az ? `${ms(az.ms!.median)} / ${ms(a)} = ${ratio(az.ms!.median / a)}` : 'az unavailable',
+    met: az && action ? az.ms!.median / a >= 5 : undefined
+  })
   if (r.batch) {
     const b = r.batch
     out.push({
@@ -122,7 +135,7 @@ export function readmeSection(r: Results): string {
   const v = verdicts(r)
   return [
     '',
-    `Measured with \`npm run bench\` on ${machineLine(r)}. ${MODEL_NOTE} Details and raw numbers: [bench/results/results.md](bench/results/results.md).`,
+    `Measured with \`npm run bench\`${r.benchSeconds ? ` (${Math.round((r.benchSeconds / 60) * 10) / 10} min here; \`npm run bench -- --quick\`: 3 repetitions and 30 separate runs, extrapolated)` : ''} on ${machineLine(r)}. ${MODEL_NOTE} Details and raw numbers: [bench/results/results.md](bench/results/results.md).`,
     '',
     `**One BEK, end to end** (median of ${r.options.repetitions} alternating runs per approach):`,
     '',
@@ -183,9 +196,14 @@ export function resultsMarkdown(r: Results, analysis: string): string {
     '',
     'Requests of each approach (median run), in order:',
     '',
-    ...r.single.filter((p) => p.medianRun).map((p) => `- ${p.label}: ${p.medianRun!.timeline.map((t) => `${t.operation}${t.status === 200 ? '' : ` (${t.status})`}`).join(' → ')}${p.medianRun!.refusedTargets.length ? `; refused CONNECT to ${p.medianRun!.refusedTargets.join(', ')} (not a stand-in: the proxy refuses it, nothing leaves the machine)` : ''}`),
+    ...r.single
+      .filter((p) => p.medianRun)
+      .map(
+        (p) =>
+          `- ${p.label}: ${p.medianRun!.timeline.map((t) => `${t.operation}${t.status === 200 ? '' : ` (${t.status})`}`).join(' → ')}${p.medianRun!.refusedTargets.length ? `; refused CONNECT to ${p.medianRun!.refusedTargets.join(', ')} (not a stand-in: the proxy refuses it, nothing leaves the machine)` : ''}`
+      ),
     '',
-    'Notes: the Python SDK (Debian\'s azure-keyvault-keys 4.8.0b3) wraps locally with the KEK\'s public key from `get_key` (for RSA-OAEP and RSA-OAEP-256 alike), so it sends no wrapkey; each of its clients starts with an unauthenticated challenge request (401). The curl script and the CLI flow wrap in the vault, as the action does. The Azure CLI signs in for the management scope (and lists subscriptions) before `az rest` asks for a vault token.',
+    "Notes: the Python SDK (Debian's azure-keyvault-keys 4.8.0b3) wraps locally with the KEK's public key from `get_key` (for RSA-OAEP and RSA-OAEP-256 alike), so it sends no wrapkey; each of its clients starts with an unauthenticated challenge request (401). The curl script and the CLI flow wrap in the vault, as the action does. The Azure CLI signs in for the management scope (and lists subscriptions) before `az rest` asks for a vault token.",
     '',
     `Timeline of the action's median run (ms after spawn; first CONNECT at ${ms(action?.medianRun?.firstConnectMs)}, process exit at ${ms(action?.medianRun?.ms)}):`,
     '',
@@ -201,7 +219,11 @@ export function resultsMarkdown(r: Results, analysis: string): string {
     '|---|---:|---:|',
     `| \`node -e 0\` | ${ms(c.nodeStart.median)} | ${ms(c.nodeStart.min)} – ${ms(c.nodeStart.max)} |`,
     `| \`await import('dist/index.js')\` (runs to its first input error) | ${ms(c.importMs.median)} | ${ms(c.importMs.min)} – ${ms(c.importMs.max)} |`,
-    ...(c.importCachedMs ? [`| the same import with V8's compile cache primed (\`NODE_COMPILE_CACHE\`; diagnostic) | ${ms(c.importCachedMs.median)} | ${ms(c.importCachedMs.min)} – ${ms(c.importCachedMs.max)} |`] : []),
+    ...(c.importCachedMs
+      ? [
+          `| the same import with V8's compile cache primed (\`NODE_COMPILE_CACHE\`; diagnostic) | ${ms(c.importCachedMs.median)} | ${ms(c.importCachedMs.min)} – ${ms(c.importCachedMs.max)} |`
+        ]
+      : []),
     `| \`node dist/index.js\` without inputs, spawn to exit | ${ms(c.processMs.median)} | ${ms(c.processMs.min)} – ${ms(c.processMs.max)} |`,
     `| … minus \`node -e 0\` | ${ms(c.loadOverNodeMs)} | |`,
     `| one BEK: spawn → first CONNECT | ${ms(action?.startup?.median ?? action?.medianRun?.firstConnectMs)} | ${ms(Math.min(...(action?.runs.map((x) => x.firstConnectMs) ?? [])))} – ${ms(Math.max(...(action?.runs.map((x) => x.firstConnectMs) ?? [])))} |`,
@@ -215,7 +237,9 @@ export function resultsMarkdown(r: Results, analysis: string): string {
           '',
           '| Part | ms | Share |',
           '|---|---:|---:|',
-          ...c.profile.parts.filter((p) => p.ms >= 0.5).map((p) => `| ${p.part} | ${p.ms.toFixed(1)} | ${((p.ms / c.profile!.totalMs) * 100).toFixed(0)} % |`),
+          ...c.profile.parts
+            .filter((p) => p.ms >= 0.5)
+            .map((p) => `| ${p.part} | ${p.ms.toFixed(1)} | ${((p.ms / c.profile!.totalMs) * 100).toFixed(0)} % |`),
           ''
         ]
       : []),
@@ -223,7 +247,13 @@ export function resultsMarkdown(r: Results, analysis: string): string {
     '',
     batchTable(r),
     '',
-    r.batch ? `Requests of the batch by operation: ${Object.entries(r.batch.byOperation).map(([k, v]) => `${k} ${v}`).join(', ')}. Successful secret PUTs from first to last: ${secs(r.batch.putWindowMs)}.${r.batch.error ? ` Errors: ${r.batch.error}` : ''}` : '',
+    r.batch
+      ? `Requests of the batch by operation: ${Object.entries(r.batch.byOperation)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(
+            ', '
+          )}. Successful secret PUTs from first to last: ${secs(r.batch.putWindowMs)}.${r.batch.error ? ` Errors: ${r.batch.error}` : ''}`
+      : '',
     '',
     '![Batch throughput](batch-throughput.svg)',
     '',

@@ -49,7 +49,12 @@ export interface PeerResult {
   failures: number
 }
 
-export async function benchSingle(world: BenchWorld, peers: readonly Peer[], repetitions: number, log: (line: string) => void): Promise<PeerResult[]> {
+export async function benchSingle(
+  world: BenchWorld,
+  peers: readonly Peer[],
+  repetitions: number,
+  log: (line: string) => void
+): Promise<PeerResult[]> {
   const results: PeerResult[] = []
   for (const peer of peers) {
     const reason = await peer.unavailable(world)
@@ -64,7 +69,14 @@ export async function benchSingle(world: BenchWorld, peers: readonly Peer[], rep
     const connects = [...world.azure.connects]
     const stored = r.secretName ? world.azure.keyVault.getSecretVersions(VAULT, r.secretName).length : 0
     const ok = r.ok && stored === 1
-    const timeline = requests.map((q) => ({ at: q.startMs - r.spawnedAt, ms: q.durationMs, method: q.method, host: q.host, operation: q.operation ?? q.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '{tenant}'), status: q.status }))
+    const timeline = requests.map((q) => ({
+      at: q.startMs - r.spawnedAt,
+      ms: q.durationMs,
+      method: q.method,
+      host: q.host,
+      operation: q.operation ?? q.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '{tenant}'),
+      status: q.status
+    }))
     return {
       ok,
       ms: r.ms,

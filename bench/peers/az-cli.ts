@@ -11,7 +11,14 @@ export const azCliPeer: Peer = {
   id: 'az-cli',
   label: 'Azure CLI 2.45 (az login + az rest)',
   async unavailable(world) {
-    const r = await works('az', ['version', '--output', 'tsv'], world.peerEnv({ AZURE_CONFIG_DIR: join(world.dir, 'az-probe'), AZURE_CORE_COLLECT_TELEMETRY: 'no' }), 60_000)
+    const jq = await works('bash', ['-c', 'command -v jq && command -v curl && command -v basenc'], world.peerEnv())
+    if (!jq.ok) return 'the script needs jq, curl and basenc'
+    const r = await works(
+      'az',
+      ['version', '--output', 'tsv'],
+      world.peerEnv({ AZURE_CONFIG_DIR: join(world.dir, 'az-probe'), AZURE_CORE_COLLECT_TELEMETRY: 'no' }),
+      60_000
+    )
     return r.ok ? undefined : `az not usable here (${r.detail || 'not installed'})`
   },
   async run(world): Promise<PeerRun> {
@@ -23,7 +30,13 @@ export const azCliPeer: Peer = {
         timeoutMs: 120_000
       })
       const ok = r.code === 0
-      return { ok, ms: r.ms, spawnedAt: r.spawnedAt, secretName, ...(ok ? {} : { error: r.timedOut ? 'timed out' : tail(r.stderr + r.stdout) }) }
+      return {
+        ok,
+        ms: r.ms,
+        spawnedAt: r.spawnedAt,
+        secretName,
+        ...(ok ? {} : { error: r.timedOut ? 'timed out' : tail(r.stderr + r.stdout) })
+      }
     } finally {
       await rm(configDir, { recursive: true, force: true })
     }

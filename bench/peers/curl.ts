@@ -16,6 +16,12 @@ export const curlPeer: Peer = {
     const secretName = newSecretName('curl')
     const r = await runProcess('bash', [SCRIPT], { env: world.peerEnv({ SECRET_NAME: secretName }), timeoutMs: 60_000 })
     const ok = r.code === 0
-    return { ok, ms: r.ms, spawnedAt: r.spawnedAt, secretName, ...(ok ? {} : { error: r.timedOut ? 'timed out' : tail(r.stderr + r.stdout) }) }
+    return {
+      ok,
+      ms: r.ms,
+      spawnedAt: r.spawnedAt,
+      secretName,
+      ...(ok ? {} : { error: r.timedOut ? 'timed out' : tail(r.stderr + r.stdout) })
+    }
   }
 }
