@@ -28,7 +28,7 @@ describe('parseBekFile', () => {
     ['a size that is not the file length', (b) => (b.writeUInt32LE(200, 0), b), /says 200 bytes/],
     ['a truncated file', (b) => b.subarray(0, 150), /says 156 bytes/],
     ['an entry that is not a startup key', (b) => (b.writeUInt16LE(0x0003, 50), b), /not a startup key/],
-    ['an entry GUID unlike the header', (b) => (b[56] ^= 0xff, b), /differs from the startup key's GUID/],
+    ['an entry GUID unlike the header', (b) => ((b[56] ^= 0xff), b), /differs from the startup key's GUID/],
     ['an impossible entry size', (b) => (b.writeUInt16LE(400, 48), b), /impossible size/],
     ['a key that is not 32 bytes', (b) => (b.writeUInt16LE(0x2c - 1, 0x70), b), /holds 31 bytes|impossible size|truncated/]
   ]

@@ -3,18 +3,30 @@ import { RestError, createHttpHeaders, createPipelineRequest } from '@azure/core
 import { ActionableError, describeError } from '../src/errors.ts'
 import { VaultError, type VaultOperation } from '../src/vault-client.ts'
 
-const claims = { iss: 'https://token.actions.githubusercontent.com', sub: 'repo:contoso/infra:ref:refs/heads/main', aud: 'api://AzureADTokenExchange' }
+const claims = {
+  iss: 'https://token.actions.githubusercontent.com',
+  sub: 'repo:contoso/infra:ref:refs/heads/main',
+  aud: 'api://AzureADTokenExchange'
+}
 const context = { clientId: 'c1', tenantId: 't1', oidcClaims: claims }
 
 function vaultError(operation: VaultOperation, status: number, code: string, message: string, inner?: string): VaultError {
   const body = JSON.stringify({ error: { code, message, ...(inner ? { innererror: { code: inner } } : {}) } })
   const request = createPipelineRequest({ url: 'https://v1.vault.azure.net/x' })
-  return new VaultError(operation, 'https://v1.vault.azure.net/keys/kek/wrapkey', { status, headers: createHttpHeaders({ 'x-ms-request-id': 'r-1' }), request }, body)
+  return new VaultError(
+    operation,
+    'https://v1.vault.azure.net/keys/kek/wrapkey',
+    { status, headers: createHttpHeaders({ 'x-ms-request-id': 'r-1' }), request },
+    body
+  )
 }
 
 describe('sign-in errors', () => {
   test.each(['700213', '70021', '7002138'])('AADSTS%s shows the token claims and the subject formats', (code) => {
-    const message = describeError(new Error(`ClientAssertionCredential: AADSTS${code}: No matching federated identity record found.\nTrace ID: x`), context)
+    const message = describeError(
+      new Error(`ClientAssertionCredential: AADSTS${code}: No matching federated identity record found.\nTrace ID: x`),
+      context
+    )
     expect(message).toContain(`AADSTS${code}`)
     expect(message).toContain("subject 'repo:contoso/infra:ref:refs/heads/main'")
     expect(message).toContain("issuer 'https://token.actions.githubusercontent.com'")
@@ -35,7 +47,9 @@ describe('sign-in errors', () => {
 
   test('a network failure names the host', () => {
     const request = createPipelineRequest({ url: 'https://v1.vault.azure.net/keys/k/' })
-    expect(describeError(new RestError('socket hang up', { code: 'ECONNRESET', request }), {})).toMatch(/Could not reach v1\.vault\.azure\.net \(ECONNRESET\)/)
+    expect(describeError(new RestError('socket hang up', { code: 'ECONNRESET', request }), {})).toMatch(
+      /Could not reach v1\.vault\.azure\.net \(ECONNRESET\)/
+    )
   })
 })
 
@@ -47,17 +61,30 @@ describe('Key Vault errors', () => {
     ['getSecret', 'Key Vault Secrets Officer', 'secrets: get'],
     ['setSecret', 'Key Vault Secrets Officer', 'secrets: set']
   ])('403 on %s names the role and the access-policy permission', (operation, role, permission) => {
-    const message = describeError(vaultError(operation, 403, 'Forbidden', 'Caller is not authorized to perform action on resource.\r\nCaller: appid=x', 'ForbiddenByRbac'), {})
+    const message = describeError(
+      vaultError(
+        operation,
+        403,
+        'Forbidden',
+        'Caller is not authorized to perform action on resource.\r\nCaller: appid=x',
+        'ForbiddenByRbac'
+      ),
+      {}
+    )
     expect(message).toContain(`'${role}'`)
     expect(message).toContain(`'${permission}'`)
   })
 
   test('the firewall case', () => {
-    expect(describeError(vaultError('getKey', 403, 'Forbidden', 'Client address is not authorized', 'ForbiddenByFirewall'), {})).toMatch(/firewall.*blocks this runner/)
+    expect(describeError(vaultError('getKey', 403, 'Forbidden', 'Client address is not authorized', 'ForbiddenByFirewall'), {})).toMatch(
+      /firewall.*blocks this runner/
+    )
   })
 
   test('the Azure Policy case', () => {
-    expect(describeError(vaultError('setSecret', 403, 'Forbidden', 'denied by policy', 'ForbiddenByPolicy'), {})).toMatch(/Azure Policy assignment denied/)
+    expect(describeError(vaultError('setSecret', 403, 'Forbidden', 'denied by policy', 'ForbiddenByPolicy'), {})).toMatch(
+      /Azure Policy assignment denied/
+    )
   })
 
   test('a soft-deleted name says recover or purge', () => {
@@ -69,11 +96,15 @@ describe('Key Vault errors', () => {
   })
 
   test('a missing KEK', () => {
-    expect(describeError(vaultError('wrapKey', 404, 'KeyNotFound', 'A key with (name/id) kek was not found'), {})).toMatch(/KEK was not found: https:\/\/v1\.vault\.azure\.net\/keys\/kek\. Check kek-name/)
+    expect(describeError(vaultError('wrapKey', 404, 'KeyNotFound', 'A key with (name/id) kek was not found'), {})).toMatch(
+      /KEK was not found: https:\/\/v1\.vault\.azure\.net\/keys\/kek\. Check kek-name/
+    )
   })
 
   test('a rejected token points at the cloud and tenant', () => {
-    expect(describeError(vaultError('getKey', 401, 'Unauthorized', 'AKV10032: Invalid issuer.'), {})).toMatch(/AKV10032.*environment.*tenant-id/)
+    expect(describeError(vaultError('getKey', 401, 'Unauthorized', 'AKV10032: Invalid issuer.'), {})).toMatch(
+      /AKV10032.*environment.*tenant-id/
+    )
   })
 
   test('throttling and server errors', () => {

@@ -130,8 +130,23 @@ describe('KEK', () => {
 
 describe('choices', () => {
   test('are case-insensitive and normalised', () => {
-    const s = settings({ ...base, algorithm: 'rsa-oaep-256', 'os-type': 'Linux', 'if-exists': 'REUSE', verify: 'True', environment: 'azureusgovernment', 'key-size': '128' })
-    expect([s.algorithm, s.osType, s.ifExists, s.verify, s.cloud.name, s.keySizeBits]).toEqual(['RSA-OAEP-256', 'linux', 'reuse', true, 'AzureUSGovernment', 128])
+    const s = settings({
+      ...base,
+      algorithm: 'rsa-oaep-256',
+      'os-type': 'Linux',
+      'if-exists': 'REUSE',
+      verify: 'True',
+      environment: 'azureusgovernment',
+      'key-size': '128'
+    })
+    expect([s.algorithm, s.osType, s.ifExists, s.verify, s.cloud.name, s.keySizeBits]).toEqual([
+      'RSA-OAEP-256',
+      'linux',
+      'reuse',
+      true,
+      'AzureUSGovernment',
+      128
+    ])
   })
 
   test.each([
@@ -176,7 +191,11 @@ describe('secret-name', () => {
 
 describe('tags', () => {
   test('parses one name=value a line, keeping = in values', () => {
-    expect(settings({ ...base, tags: 'owner = team-a\n\nquery=a=b\nempty=' }).tags).toEqual([['owner', 'team-a'], ['query', 'a=b'], ['empty', '']])
+    expect(settings({ ...base, tags: 'owner = team-a\n\nquery=a=b\nempty=' }).tags).toEqual([
+      ['owner', 'team-a'],
+      ['query', 'a=b'],
+      ['empty', '']
+    ])
   })
 
   test.each([
@@ -244,7 +263,11 @@ describe('key-file', () => {
     [{ 'key-file': 'EMPTY', 'os-type': 'linux' }, /0 bytes/],
     [{ 'key-file': 'RAW', count: '2', 'os-type': 'linux' }, /cannot be combined/]
   ])('refuses %j', (inputs, message) => {
-    const paths: Record<string, string> = { RAW: file('raw.key', Buffer.alloc(32, 1)), BIG: file('big', Buffer.alloc(471, 1)), EMPTY: file('empty', Buffer.alloc(0)) }
+    const paths: Record<string, string> = {
+      RAW: file('raw.key', Buffer.alloc(32, 1)),
+      BIG: file('big', Buffer.alloc(471, 1)),
+      EMPTY: file('empty', Buffer.alloc(0))
+    }
     const error = failure({ ...base, ...inputs, 'key-file': paths[inputs['key-file']] ?? inputs['key-file'] })
     expect(error.input).toBe('key-file')
     expect(error.message).toMatch(message)

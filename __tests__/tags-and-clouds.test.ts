@@ -19,7 +19,10 @@ describe('buildTags', () => {
   })
 
   test('windows with a .BEK file: the name inside the file', () => {
-    expect(buildTags({ osType: 'windows', secretName: 'other', bekFileName: 'GUID.BEK', algorithm: 'RSA1_5', kekUrl, extra: [] }).DiskEncryptionKeyFileName).toBe('GUID.BEK')
+    expect(
+      buildTags({ osType: 'windows', secretName: 'other', bekFileName: 'GUID.BEK', algorithm: 'RSA1_5', kekUrl, extra: [] })
+        .DiskEncryptionKeyFileName
+    ).toBe('GUID.BEK')
   })
 
   test('linux: always LinuxPassPhraseFileName', () => {

@@ -1,21 +1,21 @@
 // `npm run emulator`: a long-running demo environment for trying the action by hand.
-import { startLocalAzure } from './index.ts';
+import { startLocalAzure } from './index.ts'
 
-const SUBJECT = 'repo:contoso/infra:ref:refs/heads/main';
+const SUBJECT = 'repo:contoso/infra:ref:refs/heads/main'
 
 const azure = await startLocalAzure({
   latencyMs: Number(process.env['LOCAL_AZURE_LATENCY_MS'] ?? 0),
   throttling: process.env['LOCAL_AZURE_THROTTLING'] === '1'
-});
-azure.keyVault.createVault('bek-demo');
-const kek = await azure.keyVault.createKey('bek-demo', 'disk-kek', { size: 3072 });
+})
+azure.keyVault.createVault('bek-demo')
+const kek = await azure.keyVault.createKey('bek-demo', 'disk-kek', { size: 3072 })
 const app = azure.entra.registerApp({
   federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }]
-});
-azure.keyVault.grant('bek-demo', app.objectId, 'Key Vault Crypto Service Encryption User');
-azure.keyVault.grant('bek-demo', app.objectId, 'Key Vault Secrets Officer');
+})
+azure.keyVault.grant('bek-demo', app.objectId, 'Key Vault Crypto Service Encryption User')
+azure.keyVault.grant('bek-demo', app.objectId, 'Key Vault Secrets Officer')
 
-const q = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
+const q = (v: string) => `'${v.replace(/'/g, "'\\''")}'`
 const lines = [
   '# local Azure stand-ins are running (Ctrl-C to stop)',
   `#   vault      https://bek-demo.vault.azure.net/  (RBAC, tenant ${azure.entra.tenantId})`,
@@ -28,13 +28,13 @@ const lines = [
   '',
   '# Action inputs contain hyphens, which bash cannot export; pass them with env(1):',
   `env 'INPUT_KEY-VAULT=bek-demo' 'INPUT_KEK-NAME=disk-kek' 'INPUT_CLIENT-ID=${app.clientId}' 'INPUT_TENANT-ID=${azure.entra.tenantId}' \\`,
-  "    'INPUT_SECRET-NAME=bek-demo-disk' node dist/index.js",
-];
-console.log(lines.join('\n'));
+  "    'INPUT_SECRET-NAME=bek-demo-disk' node dist/index.js"
+]
+console.log(lines.join('\n'))
 
 const stop = async () => {
-  await azure.close();
-  process.exit(0);
-};
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
+  await azure.close()
+  process.exit(0)
+}
+process.on('SIGINT', () => void stop())
+process.on('SIGTERM', () => void stop())

@@ -1,13 +1,13 @@
 // The three public/sovereign clouds the stand-ins model: host suffixes, authorities, audiences.
-export type CloudName = 'AzureCloud' | 'AzureChinaCloud' | 'AzureUSGovernment';
+export type CloudName = 'AzureCloud' | 'AzureChinaCloud' | 'AzureUSGovernment'
 
 export interface Cloud {
-  name: CloudName;
-  vaultSuffix: string;
-  vaultResource: string;
-  authorityHost: string;
+  name: CloudName
+  vaultSuffix: string
+  vaultResource: string
+  authorityHost: string
   /** Access-token issuer host (China has its own STS). */
-  stsHost: string;
+  stsHost: string
 }
 
 export const CLOUDS: Record<CloudName, Cloud> = {
@@ -32,16 +32,16 @@ export const CLOUDS: Record<CloudName, Cloud> = {
     authorityHost: 'login.microsoftonline.us',
     stsHost: 'sts.windows.net'
   }
-};
+}
 
-export const AUTHORITY_HOSTS = Object.values(CLOUDS).map((c) => c.authorityHost);
+export const AUTHORITY_HOSTS = Object.values(CLOUDS).map((c) => c.authorityHost)
 
 export function cloudByAuthorityHost(host: string): Cloud | undefined {
-  return Object.values(CLOUDS).find((c) => c.authorityHost === host);
+  return Object.values(CLOUDS).find((c) => c.authorityHost === host)
 }
 
 export function issuerFor(cloud: Cloud, tenantId: string): string {
-  return `https://${cloud.stsHost}/${tenantId}/`;
+  return `https://${cloud.stsHost}/${tenantId}/`
 }
 
-export const MANAGEMENT_RESOURCE = 'https://management.core.windows.net/';
+export const MANAGEMENT_RESOURCE = 'https://management.core.windows.net/'

@@ -1,53 +1,53 @@
 // Error injection: matched per request before normal handling, each rule used `times` times.
 export interface FaultRule {
-  host?: string | RegExp;
-  method?: string;
-  path?: RegExp;
-  times?: number;
-  status?: number;
-  headers?: Record<string, string>;
-  body?: unknown;
+  host?: string | RegExp
+  method?: string
+  path?: RegExp
+  times?: number
+  status?: number
+  headers?: Record<string, string>
+  body?: unknown
   /** Destroy the socket without answering (client sees ECONNRESET / socket hang up). */
-  reset?: boolean;
+  reset?: boolean
   /** Delay before answering; without status/reset the request is then handled normally. */
-  delayMs?: number;
+  delayMs?: number
 }
 
 export interface FaultMatch {
-  rule: FaultRule;
+  rule: FaultRule
 }
 
 export class Faults {
-  private rules: Array<FaultRule & { remaining: number }> = [];
+  private rules: Array<FaultRule & { remaining: number }> = []
 
   add(rule: FaultRule): void {
-    this.rules.push({ ...rule, remaining: rule.times ?? 1 });
+    this.rules.push({ ...rule, remaining: rule.times ?? 1 })
   }
 
   clear(): void {
-    this.rules = [];
+    this.rules = []
   }
 
   get pending(): number {
-    return this.rules.reduce((n, r) => n + r.remaining, 0);
+    return this.rules.reduce((n, r) => n + r.remaining, 0)
   }
 
   /** Returns the first matching rule and consumes one use of it. */
   take(method: string, hostname: string, path: string): FaultRule | undefined {
-    const rule = this.rules.find((r) => r.remaining > 0 && matches(r, method, hostname, path));
-    if (!rule) return undefined;
-    rule.remaining -= 1;
-    if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule);
-    return rule;
+    const rule = this.rules.find((r) => r.remaining > 0 && matches(r, method, hostname, path))
+    if (!rule) return undefined
+    rule.remaining -= 1
+    if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule)
+    return rule
   }
 }
 
 function matches(rule: FaultRule, method: string, hostname: string, path: string): boolean {
-  if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) return false;
+  if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) return false
   if (rule.host !== undefined) {
-    const ok = typeof rule.host === 'string' ? rule.host.toLowerCase() === hostname : rule.host.test(hostname);
-    if (!ok) return false;
+    const ok = typeof rule.host === 'string' ? rule.host.toLowerCase() === hostname : rule.host.test(hostname)
+    if (!ok) return false
   }
-  if (rule.path && !rule.path.test(path)) return false;
-  return true;
+  if (rule.path && !rule.path.test(path)) return false
+  return true
 }

@@ -1,55 +1,55 @@
 // One TLS endpoint for every stand-in; the Host header picks the service (like Azure's front doors).
-import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Faults } from './faults.ts';
-import type { HostService, ServiceRequest, ServiceResponse } from './http-types.ts';
-import { sleep } from './http-types.ts';
-import type { TrafficLog } from './request-log.ts';
+import { createServer, type Server } from 'node:https'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Faults } from './faults.ts'
+import type { HostService, ServiceRequest, ServiceResponse } from './http-types.ts'
+import { sleep } from './http-types.ts'
+import type { TrafficLog } from './request-log.ts'
 
 export interface FrontEndOptions {
-  keyPem: string;
-  certPem: string;
-  services: HostService[];
-  faults: Faults;
-  log: TrafficLog;
-  latencyMs: number;
+  keyPem: string
+  certPem: string
+  services: HostService[]
+  faults: Faults
+  log: TrafficLog
+  latencyMs: number
 }
 
 export interface FrontEnd {
-  port: number;
-  close(): Promise<void>;
+  port: number
+  close(): Promise<void>
 }
 
 export async function startFrontEnd(opts: FrontEndOptions): Promise<FrontEnd> {
   const server: Server = createServer({ key: opts.keyPem, cert: opts.certPem }, (req, res) => {
     void handle(opts, req, res).catch((err: unknown) => {
       if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ error: { code: 'InternalError', message: `emulator: ${String(err)}` } }));
-      } else res.destroy();
-    });
-  });
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
+        res.end(JSON.stringify({ error: { code: 'InternalError', message: `emulator: ${String(err)}` } }))
+      } else res.destroy()
+    })
+  })
   // Clients keep connections alive for reuse; a short server idle timeout would race with them.
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 130_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.keepAliveTimeout = 120_000
+  server.headersTimeout = 130_000
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        server.close(() => resolve())
+        server.closeAllConnections()
       })
-  };
+  }
 }
 
 async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const startMs = Date.now();
-  const url = new URL(req.url ?? '/', 'https://placeholder');
-  const hostname = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-  const method = (req.method ?? 'GET').toUpperCase();
-  const body = await readBody(req);
+  const startMs = Date.now()
+  const url = new URL(req.url ?? '/', 'https://placeholder')
+  const hostname = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase()
+  const method = (req.method ?? 'GET').toUpperCase()
+  const body = await readBody(req)
   const entry = {
     method,
     host: hostname,
@@ -59,69 +59,69 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
     startMs,
     durationMs: 0,
     authenticated: false
-  } as Parameters<typeof opts.log.requests.push>[0];
-  opts.log.requests.push(entry);
+  } as Parameters<typeof opts.log.requests.push>[0]
+  opts.log.requests.push(entry)
   const finish = (status: number) => {
-    entry.status = status;
-    entry.durationMs = Date.now() - startMs;
-  };
+    entry.status = status
+    entry.durationMs = Date.now() - startMs
+  }
 
-  const fault = opts.faults.take(method, hostname, url.pathname);
+  const fault = opts.faults.take(method, hostname, url.pathname)
   if (fault) {
-    if (fault.delayMs) await sleep(fault.delayMs);
+    if (fault.delayMs) await sleep(fault.delayMs)
     if (fault.reset) {
-      entry.fault = 'reset';
-      finish(0);
-      req.socket.destroy();
-      return;
+      entry.fault = 'reset'
+      finish(0)
+      req.socket.destroy()
+      return
     }
     if (fault.status !== undefined) {
-      entry.fault = 'status';
-      await sleep(opts.latencyMs);
-      const headers: Record<string, string> = { 'x-ms-request-id': crypto.randomUUID(), ...(fault.headers ?? {}) };
-      send(res, { status: fault.status, headers, body: fault.body });
-      finish(fault.status);
-      return;
+      entry.fault = 'status'
+      await sleep(opts.latencyMs)
+      const headers: Record<string, string> = { 'x-ms-request-id': crypto.randomUUID(), ...(fault.headers ?? {}) }
+      send(res, { status: fault.status, headers, body: fault.body })
+      finish(fault.status)
+      return
     }
-    entry.fault = 'delay';
+    entry.fault = 'delay'
   }
 
-  const service = opts.services.find((s) => s.handles(hostname));
-  let response: ServiceResponse;
+  const service = opts.services.find((s) => s.handles(hostname))
+  let response: ServiceResponse
   if (!service) {
-    response = { status: 421, headers: { 'content-type': 'text/plain' }, body: `emulator: no stand-in for host '${hostname}'` };
+    response = { status: 421, headers: { 'content-type': 'text/plain' }, body: `emulator: no stand-in for host '${hostname}'` }
   } else {
-    const sreq: ServiceRequest = { method, hostname, path: url.pathname, query: url.searchParams, headers: req.headers, body };
-    response = await service.handle(sreq);
+    const sreq: ServiceRequest = { method, hostname, path: url.pathname, query: url.searchParams, headers: req.headers, body }
+    response = await service.handle(sreq)
   }
-  entry.authenticated = response.authenticated ?? false;
-  if (response.operation) entry.operation = response.operation;
-  await sleep(opts.latencyMs);
-  send(res, response);
-  finish(response.status);
+  entry.authenticated = response.authenticated ?? false
+  if (response.operation) entry.operation = response.operation
+  await sleep(opts.latencyMs)
+  send(res, response)
+  finish(response.status)
 }
 
 function send(res: ServerResponse, response: ServiceResponse): void {
-  const headers: Record<string, string> = { ...(response.headers ?? {}) };
-  let payload: Buffer | undefined;
-  if (response.body === undefined || response.body === null) payload = undefined;
-  else if (Buffer.isBuffer(response.body)) payload = response.body;
-  else if (typeof response.body === 'string') payload = Buffer.from(response.body);
+  const headers: Record<string, string> = { ...(response.headers ?? {}) }
+  let payload: Buffer | undefined
+  if (response.body === undefined || response.body === null) payload = undefined
+  else if (Buffer.isBuffer(response.body)) payload = response.body
+  else if (typeof response.body === 'string') payload = Buffer.from(response.body)
   else {
-    payload = Buffer.from(JSON.stringify(response.body));
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json; charset=utf-8';
+    payload = Buffer.from(JSON.stringify(response.body))
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json; charset=utf-8'
   }
-  headers['content-length'] = String(payload?.length ?? 0);
-  if (response.status === 204 || response.status === 304) delete headers['content-length'];
-  res.writeHead(response.status, headers);
-  res.end(response.status === 204 ? undefined : payload);
+  headers['content-length'] = String(payload?.length ?? 0)
+  if (response.status === 204 || response.status === 304) delete headers['content-length']
+  res.writeHead(response.status, headers)
+  res.end(response.status === 204 ? undefined : payload)
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
 }

@@ -1,50 +1,50 @@
 // Runs a JavaScript action the way the GitHub runner does: a fresh Node process with INPUT_*
 // variables, the file-command files, and nothing else from the parent environment.
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { LocalAzure } from './index.ts';
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { LocalAzure } from './index.ts'
 
 export interface RunActionOptions {
-  localAzure: LocalAzure;
-  inputs: Record<string, string>;
-  env?: Record<string, string>;
-  debug?: boolean;
+  localAzure: LocalAzure
+  inputs: Record<string, string>
+  env?: Record<string, string>
+  debug?: boolean
   /** Default: <repo>/dist/index.js */
-  entry?: string;
-  timeoutMs?: number;
+  entry?: string
+  timeoutMs?: number
 }
 
 export interface RunActionResult {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
-  outputs: Record<string, string>;
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  timedOut: boolean
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
   /** Variables the action exported via GITHUB_ENV. */
-  exportedEnv: Record<string, string>;
-  summary: string;
-  durationMs: number;
+  exportedEnv: Record<string, string>
+  summary: string
+  durationMs: number
 }
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 export async function runAction(options: RunActionOptions): Promise<RunActionResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'action-run-'));
+  const dir = await mkdtemp(join(tmpdir(), 'action-run-'))
   const files = {
     GITHUB_OUTPUT: join(dir, 'file_commands', 'set_output'),
     GITHUB_STEP_SUMMARY: join(dir, 'file_commands', 'step_summary'),
     GITHUB_ENV: join(dir, 'file_commands', 'set_env'),
     GITHUB_STATE: join(dir, 'file_commands', 'save_state'),
     GITHUB_PATH: join(dir, 'file_commands', 'add_path')
-  };
-  await mkdir(join(dir, 'file_commands'));
-  await mkdir(join(dir, 'workspace'));
-  await mkdir(join(dir, 'temp'));
-  await Promise.all(Object.values(files).map((f) => writeFile(f, '')));
+  }
+  await mkdir(join(dir, 'file_commands'))
+  await mkdir(join(dir, 'workspace'))
+  await mkdir(join(dir, 'temp'))
+  await Promise.all(Object.values(files).map((f) => writeFile(f, '')))
 
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
@@ -70,55 +70,65 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
     ...files,
     ...options.localAzure.env(),
     ...(options.debug ? { RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true' } : {})
-  };
+  }
   // The runner keeps hyphens: input `key-vault` becomes INPUT_KEY-VAULT.
-  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
-  Object.assign(env, options.env ?? {});
+  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  Object.assign(env, options.env ?? {})
 
-  const entry = options.entry ?? join(REPO_ROOT, 'dist', 'index.js');
-  const started = Date.now();
-  const child = spawn(process.execPath, [entry], { env, cwd: env['GITHUB_WORKSPACE'], stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  let timedOut = false;
+  const entry = options.entry ?? join(REPO_ROOT, 'dist', 'index.js')
+  const started = Date.now()
+  const child = spawn(process.execPath, [entry], { env, cwd: env['GITHUB_WORKSPACE'], stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  let timedOut = false
   const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, options.timeoutMs ?? 60_000);
+    timedOut = true
+    child.kill('SIGKILL')
+  }, options.timeoutMs ?? 60_000)
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res, rej) => {
-    child.once('error', rej);
-    child.once('close', (code, sig) => res([code, sig]));
-  });
-  clearTimeout(timer);
-  const durationMs = Date.now() - started;
+    child.once('error', rej)
+    child.once('close', (code, sig) => res([code, sig]))
+  })
+  clearTimeout(timer)
+  const durationMs = Date.now() - started
   const [outputText, summary, envText] = await Promise.all([
     readFile(files.GITHUB_OUTPUT, 'utf8'),
     readFile(files.GITHUB_STEP_SUMMARY, 'utf8'),
     readFile(files.GITHUB_ENV, 'utf8')
-  ]);
-  await rm(dir, { recursive: true, force: true });
-  return { exitCode, signal, timedOut, stdout, stderr, outputs: parseFileCommand(outputText), exportedEnv: parseFileCommand(envText), summary, durationMs };
+  ])
+  await rm(dir, { recursive: true, force: true })
+  return {
+    exitCode,
+    signal,
+    timedOut,
+    stdout,
+    stderr,
+    outputs: parseFileCommand(outputText),
+    exportedEnv: parseFileCommand(envText),
+    summary,
+    durationMs
+  }
 }
 
 /** Parses `name<<DELIM\nvalue\nDELIM` blocks (what @actions/core writes) and plain `name=value` lines. */
 export function parseFileCommand(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split(/\r?\n/);
+  const out: Record<string, string> = {}
+  const lines = text.split(/\r?\n/)
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    const line = lines[i]!
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
     if (heredoc) {
-      const [, name, delim] = heredoc;
-      const value: string[] = [];
-      i++;
-      while (i < lines.length && lines[i] !== delim) value.push(lines[i++]!);
-      out[name!] = value.join('\n');
+      const [, name, delim] = heredoc
+      const value: string[] = []
+      i++
+      while (i < lines.length && lines[i] !== delim) value.push(lines[i++]!)
+      out[name!] = value.join('\n')
     } else if (line.includes('=')) {
-      const eq = line.indexOf('=');
-      out[line.slice(0, eq)] = line.slice(eq + 1);
+      const eq = line.indexOf('=')
+      out[line.slice(0, eq)] = line.slice(eq + 1)
     }
   }
-  return out;
+  return out
 }

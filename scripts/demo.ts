@@ -21,16 +21,27 @@ const azure = await startLocalAzure()
 try {
   azure.keyVault.createVault(VAULT)
   const kek = await azure.keyVault.createKey(VAULT, KEK, { size: 3072 })
-  const app = azure.entra.registerApp({ federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }] })
+  const app = azure.entra.registerApp({
+    federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }]
+  })
   azure.keyVault.grant(VAULT, app.objectId, 'Key Vault Crypto Service Encryption User')
   azure.keyVault.grant(VAULT, app.objectId, 'Key Vault Secrets Officer')
-  console.log(indent(
-    `vault       https://${VAULT}.vault.azure.net (RBAC, tenant ${app.tenantId})\n` +
-      `KEK         ${kek.kid} (RSA-3072)\n` +
-      `federation  app ${app.clientId} trusts ${SUBJECT}`
-  ))
+  console.log(
+    indent(
+      `vault       https://${VAULT}.vault.azure.net (RBAC, tenant ${app.tenantId})\n` +
+        `KEK         ${kek.kid} (RSA-3072)\n` +
+        `federation  app ${app.clientId} trusts ${SUBJECT}`
+    )
+  )
 
-  const inputs = { 'key-vault': VAULT, 'kek-name': KEK, 'client-id': app.clientId, 'tenant-id': app.tenantId, 'os-type': 'linux', verify: 'true' }
+  const inputs = {
+    'key-vault': VAULT,
+    'kek-name': KEK,
+    'client-id': app.clientId,
+    'tenant-id': app.tenantId,
+    'os-type': 'linux',
+    verify: 'true'
+  }
   say(`Running dist/index.js as the runner would, with inputs ${JSON.stringify(inputs)}`)
   const result = await runAction({ localAzure: azure, inputs })
   // The runner swallows mask commands and shows debug lines only in debug mode.
@@ -39,11 +50,22 @@ try {
   console.log(indent(`exit code 0 in ${result.durationMs} ms; requests: ${azure.requests.map((r) => r.operation ?? r.path).join(', ')}`))
 
   say('Outputs (GITHUB_OUTPUT)')
-  for (const name of ['secret-url', 'kek-url', 'secret-name', 'secret-version']) console.log(indent(`${name.padEnd(15)} ${result.outputs[name]}`))
+  for (const name of ['secret-url', 'kek-url', 'secret-name', 'secret-version'])
+    console.log(indent(`${name.padEnd(15)} ${result.outputs[name]}`))
 
   say('The stored secret, as Azure Disk Encryption will read it')
-  const [secret] = azure.keyVault.getSecretVersions(VAULT, result.outputs['secret-name']) as Array<{ value: string; contentType: string; tags: Record<string, string> }>
-  console.log(indent(`content type  ${secret.contentType}\n${Object.entries(secret.tags).map(([k, v]) => `tag           ${k} = ${v}`).join('\n')}\nvalue         ${secret.value.length} base64url characters (the wrapkey result, stored as returned)`))
+  const [secret] = azure.keyVault.getSecretVersions(VAULT, result.outputs['secret-name']) as Array<{
+    value: string
+    contentType: string
+    tags: Record<string, string>
+  }>
+  console.log(
+    indent(
+      `content type  ${secret.contentType}\n${Object.entries(secret.tags)
+        .map(([k, v]) => `tag           ${k} = ${v}`)
+        .join('\n')}\nvalue         ${secret.value.length} base64url characters (the wrapkey result, stored as returned)`
+    )
+  )
 
   say('Proof: the vault unwraps the stored value back to the key')
   const http = proxyClient(azure.proxyUrl, azure.caPath)
@@ -55,12 +77,17 @@ try {
     })
     const byVault = Buffer.from(answer.json.value as string, 'base64url')
     const pem = azure.keyVault.getKey(VAULT, KEK)?.privateKeyPem ?? ''
-    const byKek = privateDecrypt({ key: createPrivateKey(pem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(secret.value, 'base64url'))
-    console.log(indent(
-      `vault unwrapkey (HTTP ${answer.status})                  -> ${byVault.length * 8}-bit key, SHA-256 ${fingerprint(byVault)}…\n` +
-        `RSA-OAEP decrypt with the KEK's private key  -> ${byKek.length * 8}-bit key, SHA-256 ${fingerprint(byKek)}…\n` +
-        (byVault.equals(byKek) && byVault.length === 32 ? 'identical: the secret holds a 256-bit key wrapped by the KEK ✓' : 'MISMATCH ✗')
-    ))
+    const byKek = privateDecrypt(
+      { key: createPrivateKey(pem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      Buffer.from(secret.value, 'base64url')
+    )
+    console.log(
+      indent(
+        `vault unwrapkey (HTTP ${answer.status})                  -> ${byVault.length * 8}-bit key, SHA-256 ${fingerprint(byVault)}…\n` +
+          `RSA-OAEP decrypt with the KEK's private key  -> ${byKek.length * 8}-bit key, SHA-256 ${fingerprint(byKek)}…\n` +
+          (byVault.equals(byKek) && byVault.length === 32 ? 'identical: the secret holds a 256-bit key wrapped by the KEK ✓' : 'MISMATCH ✗')
+      )
+    )
     if (!byVault.equals(byKek)) process.exitCode = 1
   } finally {
     http.close()

@@ -32,9 +32,7 @@ export class BekFormatError extends Error {}
 export function parseBekFile(bytes: Uint8Array): BekFile {
   const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (data.length < HEADER_SIZE + EXTERNAL_KEY_FIXED_SIZE) {
-    throw new BekFormatError(
-      `${data.length} bytes is too short for a BitLocker startup key (.BEK) file, which is usually 156 or 180 bytes`
-    )
+    throw new BekFormatError(`${data.length} bytes is too short for a BitLocker startup key (.BEK) file, which is usually 156 or 180 bytes`)
   }
   const size = data.readUInt32LE(0)
   const version = data.readUInt32LE(4)
@@ -52,9 +50,7 @@ export function parseBekFile(bytes: Uint8Array): BekFile {
 
   const entry = readEntryHeader(data, HEADER_SIZE, data.length)
   if (entry.type !== ENTRY_TYPE_STARTUP_KEY || entry.valueType !== VALUE_TYPE_EXTERNAL_KEY) {
-    throw new BekFormatError(
-      `the first entry is type 0x${hex(entry.type)}/0x${hex(entry.valueType)}, not a startup key (0x0006/0x0009)`
-    )
+    throw new BekFormatError(`the first entry is type 0x${hex(entry.type)}/0x${hex(entry.valueType)}, not a startup key (0x0006/0x0009)`)
   }
   if (entry.end !== data.length && readEntryHeader(data, entry.end, data.length).type === ENTRY_TYPE_STARTUP_KEY) {
     throw new BekFormatError('the file holds more than one startup key entry')
@@ -87,7 +83,7 @@ function readEntryHeader(data: Buffer, offset: number, limit: number): EntryHead
 /** Counts the 256-bit key properties nested in the external-key entry between `offset` and `end`. */
 function countKeys(data: Buffer, offset: number, end: number): number {
   let keys = 0
-  for (let at = offset; at < end; ) {
+  for (let at = offset; at < end;) {
     const property = readEntryHeader(data, at, end)
     const keyBytes = property.end - at - KEY_PROPERTY_FIXED_SIZE
     if (property.type === ENTRY_TYPE_PROPERTY && property.valueType === VALUE_TYPE_KEY) {

@@ -87,10 +87,15 @@ function decideOnExisting(settings: Settings, name: string, existing: Parameters
   const current = storedSecret(name, existing)
   const where = `Secret '${name}' already exists in ${settings.vault.name} (version ${current.version})`
   if (settings.ifExists === 'fail') {
-    throw new ActionableError(`${where}. Set if-exists: reuse to keep it, if-exists: new-version to add a version, or choose another secret-name.`)
+    throw new ActionableError(
+      `${where}. Set if-exists: reuse to keep it, if-exists: new-version to add a version, or choose another secret-name.`
+    )
   }
   const problem = notAWrappedBek(existing)
-  if (problem) throw new ActionableError(`${where} but is not a wrapped BEK this action can ${settings.ifExists === 'reuse' ? 'reuse' : 'add a version to'}: ${problem}.`)
+  if (problem)
+    throw new ActionableError(
+      `${where} but is not a wrapped BEK this action can ${settings.ifExists === 'reuse' ? 'reuse' : 'add a version to'}: ${problem}.`
+    )
   if (settings.ifExists === 'new-version') return undefined
   const kekUrl = existing.tags?.[TAG_KEK_URL] ?? ''
   core.info(`${where}; reusing it (if-exists: reuse). Its KEK is ${kekUrl}.`)

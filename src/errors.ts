@@ -25,7 +25,11 @@ interface Grant {
 const GRANTS: Readonly<Record<VaultOperation, Grant>> = {
   getKey: { doing: 'read the KEK', role: 'Key Vault Crypto Service Encryption User', accessPolicy: 'keys: get' },
   wrapKey: { doing: 'wrap the key with the KEK', role: 'Key Vault Crypto Service Encryption User', accessPolicy: 'keys: wrapKey' },
-  unwrapKey: { doing: 'unwrap the stored value (verify)', role: 'Key Vault Crypto Service Encryption User', accessPolicy: 'keys: unwrapKey' },
+  unwrapKey: {
+    doing: 'unwrap the stored value (verify)',
+    role: 'Key Vault Crypto Service Encryption User',
+    accessPolicy: 'keys: unwrapKey'
+  },
   getSecret: { doing: 'read the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: get' },
   setSecret: { doing: 'store the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: set' }
 }

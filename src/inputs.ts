@@ -151,7 +151,10 @@ function parseKekUrl(text: string, cloud: Cloud): KekRef {
   const match = /^\/keys\/([^/]+)(?:\/([^/]+))?\/?$/i.exec(url.pathname)
   const [, name = '', version] = match ?? []
   if (!match || !NAME_PATTERN.test(name) || (version !== undefined && !VERSION_PATTERN.test(version))) {
-    throw new InputError('kek-url', `'${text}' is not a key identifier: https://<vault>.${cloud.vaultSuffix}/keys/<name>[/<32-hex version>]`)
+    throw new InputError(
+      'kek-url',
+      `'${text}' is not a key identifier: https://<vault>.${cloud.vaultSuffix}/keys/<name>[/<32-hex version>]`
+    )
   }
   return { vault, name, version: version?.toLowerCase() }
 }
@@ -177,10 +180,16 @@ function vaultNameOfHost(input: string, host: string, cloud: Cloud): string {
   if (!host.endsWith(suffix)) {
     const other = cloudOfHost(host)
     if (other?.managedHsm) {
-      throw new InputError(input, `'${host}' is a Managed HSM; Azure Disk Encryption can only use keys and secrets in a key vault (*${suffix})`)
+      throw new InputError(
+        input,
+        `'${host}' is a Managed HSM; Azure Disk Encryption can only use keys and secrets in a key vault (*${suffix})`
+      )
     }
     if (other) {
-      throw new InputError(input, `'${host}' is a vault in ${other.cloud.name}, but environment is ${cloud.name}; set environment: ${other.cloud.name}`)
+      throw new InputError(
+        input,
+        `'${host}' is a vault in ${other.cloud.name}, but environment is ${cloud.name}; set environment: ${other.cloud.name}`
+      )
     }
     throw new InputError(input, `'${host}' is not a Key Vault host of ${cloud.name} (*${suffix})`)
   }
@@ -189,14 +198,20 @@ function vaultNameOfHost(input: string, host: string, cloud: Cloud): string {
 
 function vaultRef(input: string, name: string, cloud: Cloud): VaultRef {
   if (!VAULT_NAME_PATTERN.test(name)) {
-    throw new InputError(input, `'${name}' is not a vault name: 3-24 letters, digits and hyphens, starting with a letter, ending with a letter or digit, no '--'`)
+    throw new InputError(
+      input,
+      `'${name}' is not a vault name: 3-24 letters, digits and hyphens, starting with a letter, ending with a letter or digit, no '--'`
+    )
   }
   const lower = name.toLowerCase()
   return { name: lower, url: `https://${lower}.${cloud.vaultSuffix}` }
 }
 
 function parseSecretNames(value: string, countText: string, keyFile: KeyFile | undefined): { names: string[]; generated: boolean } {
-  const names = value.split(/\r?\n/).map((line) => line.trim()).filter(Boolean)
+  const names = value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean)
   const count = parseInteger('count', countText, 1, MAX_COUNT, 1)
   for (const name of names) {
     if (!NAME_PATTERN.test(name)) throw new InputError('secret-name', `'${name}' is not a secret name: ${NAME_RULE}`)
@@ -211,7 +226,9 @@ function parseSecretNames(value: string, countText: string, keyFile: KeyFile | u
   }
   if (names.length > 0) {
     if (keyFile?.bek && names[0] !== keyFile.bek.protectorId) {
-      core.warning(`secret-name '${names[0]}' differs from the BitLocker protector ID in key-file (${keyFile.bek.protectorId}); ADE names Windows BEK secrets after that ID`)
+      core.warning(
+        `secret-name '${names[0]}' differs from the BitLocker protector ID in key-file (${keyFile.bek.protectorId}); ADE names Windows BEK secrets after that ID`
+      )
     }
     return { names, generated: false }
   }
@@ -250,7 +267,10 @@ function parseKeyFile(path: string, keySize: string, algorithm: WrapAlgorithm, o
 
 function parseTags(value: string): Array<[string, string]> {
   const tags: Array<[string, string]> = []
-  for (const line of value.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
+  for (const line of value
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const at = line.indexOf('=')
     const name = line.slice(0, at).trim()
     const tagValue = line.slice(at + 1).trim()
@@ -266,7 +286,10 @@ function parseTags(value: string): Array<[string, string]> {
   }
   const allowed = MAX_TAGS - ADE_TAG_NAMES.length
   if (tags.length > allowed) {
-    throw new InputError('tags', `${tags.length} tags given; Key Vault allows ${MAX_TAGS} per secret and the ADE tags take ${ADE_TAG_NAMES.length}, so at most ${allowed}`)
+    throw new InputError(
+      'tags',
+      `${tags.length} tags given; Key Vault allows ${MAX_TAGS} per secret and the ADE tags take ${ADE_TAG_NAMES.length}, so at most ${allowed}`
+    )
   }
   return tags
 }
@@ -274,7 +297,11 @@ function parseTags(value: string): Array<[string, string]> {
 function parseAuth(clientId: string, tenantId: string, audience: string): Auth {
   const [client, tenant, aud] = [clientId.trim(), tenantId.trim(), audience.trim() || DEFAULT_AUDIENCE]
   if (!client && !tenant) return { kind: 'environment' }
-  if (!client) throw new InputError('client-id', 'is required with tenant-id: the application (client) ID of the app or managed identity with the federated credential')
+  if (!client)
+    throw new InputError(
+      'client-id',
+      'is required with tenant-id: the application (client) ID of the app or managed identity with the federated credential'
+    )
   if (!tenant) throw new InputError('tenant-id', 'is required with client-id: the directory (tenant) ID')
   if (!GUID_PATTERN.test(client)) throw new InputError('client-id', `'${client}' is not an application (client) ID, which is a GUID`)
   if (!GUID_PATTERN.test(tenant) && !TENANT_DOMAIN_PATTERN.test(tenant)) {

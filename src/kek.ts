@@ -51,7 +51,9 @@ function checkKek({ key, attributes }: KeyBundle, ref: KekRef): Kek {
     throw new ActionableError(`The KEK ${kid} is not valid before ${isoDate(attributes.nbf)}; Key Vault will not wrap with it until then.`)
   }
   if (attributes?.exp !== undefined && now > attributes.exp) {
-    throw new ActionableError(`The KEK ${kid} expired on ${isoDate(attributes.exp)}; Key Vault no longer wraps with it. Use a newer version.`)
+    throw new ActionableError(
+      `The KEK ${kid} expired on ${isoDate(attributes.exp)}; Key Vault no longer wraps with it. Use a newer version.`
+    )
   }
   const missing = ['wrapKey', 'unwrapKey'].filter((op) => key.key_ops && !key.key_ops.includes(op))
   if (missing.length > 0) {
@@ -73,7 +75,9 @@ export function kekWarnings(kek: Kek, osType: OsType): string[] {
 export function checkPlaintextFits(kek: Kek, algorithm: WrapAlgorithm, bytes: number, input: string): void {
   const limit = maxPlaintextBytes(algorithm, kek.bits)
   if (bytes > limit) {
-    throw new ActionableError(`Input '${input}': ${bytes} bytes do not fit: ${algorithm} with the RSA-${kek.bits} KEK wraps at most ${limit} bytes.`)
+    throw new ActionableError(
+      `Input '${input}': ${bytes} bytes do not fit: ${algorithm} with the RSA-${kek.bits} KEK wraps at most ${limit} bytes.`
+    )
   }
 }
 

@@ -99,7 +99,10 @@ function initialWarnings(settings: Settings): string[] {
 }
 
 function setOutputs(beks: readonly Bek[]): void {
-  core.setOutput('secrets', JSON.stringify(beks.map((bek) => ({ name: bek.name, 'secret-url': bek.url, 'secret-version': bek.version, 'kek-url': bek.kekUrl }))))
+  core.setOutput(
+    'secrets',
+    JSON.stringify(beks.map((bek) => ({ name: bek.name, 'secret-url': bek.url, 'secret-version': bek.version, 'kek-url': bek.kekUrl })))
+  )
   if (beks.length !== 1) return
   const [bek] = beks
   core.setOutput('secret-url', bek.url)

@@ -20,17 +20,30 @@ export async function writeSummary(report: RunReport): Promise<void> {
   const summary = core.summary.addHeading(report.failure ? 'Wrapped BEKs: failed' : 'Wrapped BEK for Azure Disk Encryption', 2)
   if (report.failure) summary.addRaw(`<p><strong>Failed:</strong> ${escape(report.failure)}</p>`, true)
   summary.addTable([
-    [{ data: 'Vault', header: true }, { data: 'KEK (versioned)', header: true }, { data: 'Algorithm', header: true }, { data: 'OS type', header: true }],
+    [
+      { data: 'Vault', header: true },
+      { data: 'KEK (versioned)', header: true },
+      { data: 'Algorithm', header: true },
+      { data: 'OS type', header: true }
+    ],
     [settings.vault.url, report.kekUrl ?? 'not resolved', settings.algorithm, settings.osType]
   ])
   if (beks.length > 0) {
     summary.addHeading(`Secrets (${beks.length})`, 3).addTable([
-      [{ data: 'Name', header: true }, { data: 'Version', header: true }, { data: 'Secret URL', header: true }, { data: 'Status', header: true }],
+      [
+        { data: 'Name', header: true },
+        { data: 'Version', header: true },
+        { data: 'Secret URL', header: true },
+        { data: 'Status', header: true }
+      ],
       ...beks.map((bek) => [bek.name, bek.version, bek.url, bek.reused ? 'existing, reused' : 'created'])
     ])
   }
   if (report.missing.length > 0) {
-    summary.addRaw(`<p>Not created (${report.missing.length}): ${report.missing.map(escape).join(', ')}. Re-run with <code>if-exists: reuse</code> to complete the rest without duplicates.</p>`, true)
+    summary.addRaw(
+      `<p>Not created (${report.missing.length}): ${report.missing.map(escape).join(', ')}. Re-run with <code>if-exists: reuse</code> to complete the rest without duplicates.</p>`,
+      true
+    )
   }
   if (report.warnings.length > 0) summary.addHeading('Warnings', 3).addList(report.warnings.map(escape))
   const first = beks[0]
@@ -42,10 +55,7 @@ export async function writeSummary(report: RunReport): Promise<void> {
       .addRaw('<p>PowerShell, attaching the OS disk of a VM:</p>', true)
       .addCodeBlock(powerShellSnippet(settings, first), 'powershell')
   }
-  summary.addRaw(
-    '<p>Azure Disk Encryption retires on 2028-09-15; Microsoft recommends Encryption at Host for new VMs.</p>',
-    true
-  )
+  summary.addRaw('<p>Azure Disk Encryption retires on 2028-09-15; Microsoft recommends Encryption at Host for new VMs.</p>', true)
   await summary.write()
 }
 

@@ -22,7 +22,12 @@ export interface WrappedKey {
 export async function wrapKey(vault: VaultClient, keyUrl: string, algorithm: WrapAlgorithm, key: Buffer): Promise<WrappedKey> {
   const body = keyOperationBody(algorithm, key)
   try {
-    const result = await vault.json<{ kid?: string; value?: string }>({ operation: 'wrapKey', method: 'POST', url: `${keyUrl}/wrapkey`, body })
+    const result = await vault.json<{ kid?: string; value?: string }>({
+      operation: 'wrapKey',
+      method: 'POST',
+      url: `${keyUrl}/wrapkey`,
+      body
+    })
     if (!result.value || !result.kid) throw new ActionableError(`Key Vault's wrapkey answer for ${keyUrl} has no value or kid`)
     core.setSecret(result.value)
     return { kid: normaliseKeyId(result.kid), value: result.value }
@@ -39,7 +44,9 @@ export async function verifyUnwrap(vault: VaultClient, wrapped: WrappedKey, algo
   try {
     unwrapped = decodeJsonBase64UrlField(answer, 'value')
     if (unwrapped.length !== key.length || !timingSafeEqual(unwrapped, key)) {
-      throw new ActionableError(`Verification failed: Key Vault unwrapped the stored value with ${wrapped.kid} to a different key. The secret must not be used.`)
+      throw new ActionableError(
+        `Verification failed: Key Vault unwrapped the stored value with ${wrapped.kid} to a different key. The secret must not be used.`
+      )
     }
   } finally {
     answer.fill(0)

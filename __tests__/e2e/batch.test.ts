@@ -38,13 +38,22 @@ describe('many BEKs in one step', () => {
     expect((JSON.parse(result.outputs.secrets) as Entry[]).map((s) => s.name)).toEqual(names)
     // never more than three vault requests of the BEKs overlap
     const vault = world.azure.requests.filter((r) => r.host.startsWith(VAULT) && r.operation !== 'getKey')
-    const overlap = Math.max(...vault.map((r) => vault.filter((o) => o.startMs <= r.startMs && o.startMs + o.durationMs > r.startMs).length))
+    const overlap = Math.max(
+      ...vault.map((r) => vault.filter((o) => o.startMs <= r.startMs && o.startMs + o.durationMs > r.startMs).length)
+    )
     expect(overlap).toBeLessThanOrEqual(3)
   })
 
   test('a partial failure fails the step, lists what was stored, and a re-run with reuse completes the rest without duplicates', async () => {
     const names = Array.from({ length: 10 }, (_, i) => `vm-partial-${i}`)
-    world.azure.faults.add({ host: `${VAULT}.vault.azure.net`, method: 'PUT', path: /\/secrets\/vm-partial-6$/, times: 1, status: 403, body: { error: { code: 'Forbidden', message: 'Operation denied by policy', innererror: { code: 'ForbiddenByPolicy' } } } })
+    world.azure.faults.add({
+      host: `${VAULT}.vault.azure.net`,
+      method: 'PUT',
+      path: /\/secrets\/vm-partial-6$/,
+      times: 1,
+      status: 403,
+      body: { error: { code: 'Forbidden', message: 'Operation denied by policy', innererror: { code: 'ForbiddenByPolicy' } } }
+    })
     const first = await world.run({ 'secret-name': names.join('\n'), 'max-parallel': '2', 'os-type': 'linux' })
     expect(first.exitCode).toBe(1)
     const [error, ...more] = errors(first)

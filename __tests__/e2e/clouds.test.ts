@@ -26,5 +26,7 @@ test.each([
 test('a sovereign vault with the wrong environment is refused before any request', async () => {
   const result = await world.run({ 'key-vault': 'https://bek-china.vault.azure.cn/', 'kek-name': 'kek' })
   expect(result.exitCode).toBe(1)
-  expect(errors(result)).toEqual([expect.stringMatching(/vault in AzureChinaCloud, but environment is AzureCloud; set environment: AzureChinaCloud/)])
+  expect(errors(result)).toEqual([
+    expect.stringMatching(/vault in AzureChinaCloud, but environment is AzureCloud; set environment: AzureChinaCloud/)
+  ])
 })

@@ -6,15 +6,28 @@ import { KEK, SUBJECT, VAULT, useWorld, errors, operations } from './world.ts'
 
 const world = useWorld()
 
-const THROTTLED = { error: { code: 'Throttled', message: 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached' } }
+const THROTTLED = {
+  error: {
+    code: 'Throttled',
+    message: 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached'
+  }
+}
 
 describe('bad inputs fail before any request, with one error naming the input', () => {
   const rawKey = join(mkdtempSync(join(tmpdir(), 'raw-')), 'raw.key')
   writeFileSync(rawKey, Buffer.alloc(32, 9))
   test.each<[string, Record<string, string>, RegExp]>([
     ['a missing vault', { 'key-vault': '' }, /^::error::Input 'key-vault': is required/],
-    ['a foreign host', { 'key-vault': 'https://bek-e2e.vault.azure.net.attacker.example/' }, /^::error::Input 'key-vault': .*not a Key Vault host/],
-    ['a Managed HSM KEK', { 'kek-name': '', 'kek-url': 'https://hsm.managedhsm.azure.net/keys/k' }, /^::error::Input 'kek-url': .*Managed HSM/],
+    [
+      'a foreign host',
+      { 'key-vault': 'https://bek-e2e.vault.azure.net.attacker.example/' },
+      /^::error::Input 'key-vault': .*not a Key Vault host/
+    ],
+    [
+      'a Managed HSM KEK',
+      { 'kek-name': '', 'kek-url': 'https://hsm.managedhsm.azure.net/keys/k' },
+      /^::error::Input 'kek-url': .*Managed HSM/
+    ],
     ['an unknown algorithm', { algorithm: 'RSA-OAEP-384' }, /^::error::Input 'algorithm': 'RSA-OAEP-384' is not allowed/],
     ['client-id without tenant-id', { 'tenant-id': '' }, /^::error::Input 'tenant-id': is required with client-id/],
     ['an ADE tag in tags', { tags: 'DiskEncryptionKeyEncryptionKeyURL=https://x' }, /^::error::Input 'tags': .*cannot be overridden/],
@@ -24,7 +37,11 @@ describe('bad inputs fail before any request, with one error naming the input', 
     ['a bad max-parallel', { 'max-parallel': '0' }, /^::error::Input 'max-parallel'/],
     ['a bad kek-name', { 'kek-name': 'disk kek' }, /^::error::Input 'kek-name'/],
     ['a bad kek-version', { 'kek-version': 'current' }, /^::error::Input 'kek-version'/],
-    ['a kek-url with a path of a secret', { 'kek-name': '', 'kek-url': 'https://bek-e2e.vault.azure.net/secrets/x' }, /^::error::Input 'kek-url'/],
+    [
+      'a kek-url with a path of a secret',
+      { 'kek-name': '', 'kek-url': 'https://bek-e2e.vault.azure.net/secrets/x' },
+      /^::error::Input 'kek-url'/
+    ],
     ['a bad secret-name', { 'secret-name': 'vm_1' }, /^::error::Input 'secret-name'/],
     ['a bad key-size', { 'key-size': '512' }, /^::error::Input 'key-size'/],
     ['a missing key-file', { 'key-file': '/nonexistent.BEK' }, /^::error::Input 'key-file': cannot read/],
@@ -59,13 +76,19 @@ describe('the KEK is checked before anything is stored', () => {
     expect(result.exitCode).toBe(1)
     expect(errors(result)).toEqual([expect.stringMatching(message)])
     expect(operations(world.azure)).not.toContain('setSecret')
-    expect(world.azure.keyVault.secretNames(VAULT).filter((n) => world.versions(n).some((v) => v.tags?.DiskEncryptionKeyEncryptionKeyURL?.includes(`/${key}/`)))).toEqual([])
+    expect(
+      world.azure.keyVault
+        .secretNames(VAULT)
+        .filter((n) => world.versions(n).some((v) => v.tags?.DiskEncryptionKeyEncryptionKeyURL?.includes(`/${key}/`)))
+    ).toEqual([])
   })
 
   test('a missing KEK', async () => {
     const result = await world.run({ 'kek-name': 'no-such-kek' })
     expect(result.exitCode).toBe(1)
-    expect(errors(result)).toEqual([expect.stringMatching(/KEK was not found: https:\/\/bek-e2e\.vault\.azure\.net\/keys\/no-such-kek\. Check kek-name/)])
+    expect(errors(result)).toEqual([
+      expect.stringMatching(/KEK was not found: https:\/\/bek-e2e\.vault\.azure\.net\/keys\/no-such-kek\. Check kek-name/)
+    ])
   })
 
   test('an RSA-2048 KEK with windows works but warns', async () => {
@@ -82,14 +105,18 @@ describe('the KEK is checked before anything is stored', () => {
     writeFileSync(path, Buffer.alloc(300, 1))
     const result = await world.run({ 'kek-name': 'kek-small', 'key-file': path, 'os-type': 'linux', 'secret-name': 'too-big' })
     expect(result.exitCode).toBe(1)
-    expect(errors(result)).toEqual([expect.stringMatching(/Input 'key-file': 300 bytes do not fit: RSA-OAEP with the RSA-2048 KEK wraps at most 214 bytes/)])
+    expect(errors(result)).toEqual([
+      expect.stringMatching(/Input 'key-file': 300 bytes do not fit: RSA-OAEP with the RSA-2048 KEK wraps at most 214 bytes/)
+    ])
     expect(world.versions('too-big')).toEqual([])
   })
 })
 
 describe('missing permissions name the role and the access-policy permission', () => {
   async function identity(grant: (objectId: string) => void): Promise<Record<string, string>> {
-    const app = world.azure.entra.registerApp({ federatedCredentials: [{ issuer: world.azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }] })
+    const app = world.azure.entra.registerApp({
+      federatedCredentials: [{ issuer: world.azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }]
+    })
     grant(app.objectId)
     return { 'client-id': app.clientId }
   }
@@ -97,7 +124,9 @@ describe('missing permissions name the role and the access-policy permission', (
   test('RBAC: no crypto role → reading the KEK is refused', async () => {
     const inputs = await identity((oid) => world.azure.keyVault.grant(VAULT, oid, 'Key Vault Secrets Officer'))
     const result = await world.run(inputs)
-    expect(errors(result)).toEqual([expect.stringMatching(/may not read the KEK .*'Key Vault Crypto Service Encryption User'.*'keys: get'/)])
+    expect(errors(result)).toEqual([
+      expect.stringMatching(/may not read the KEK .*'Key Vault Crypto Service Encryption User'.*'keys: get'/)
+    ])
   })
 
   test('RBAC: no secrets role → storing the secret is refused', async () => {
@@ -120,7 +149,12 @@ describe('missing permissions name the role and the access-policy permission', (
     test.each<[string, { keys: string[]; secrets: string[] }, Record<string, string>, RegExp]>([
       ['keys get', { keys: ['wrapKey', 'unwrapKey'], secrets: ['get', 'set'] }, {}, /may not read the KEK .*'keys: get'/],
       ['keys wrapKey', { keys: ['get', 'unwrapKey'], secrets: ['get', 'set'] }, {}, /may not wrap the key with the KEK .*'keys: wrapKey'/],
-      ['keys unwrapKey (verify)', { keys: ['get', 'wrapKey'], secrets: ['get', 'set'] }, { verify: 'true' }, /may not unwrap the stored value \(verify\) .*'keys: unwrapKey'/],
+      [
+        'keys unwrapKey (verify)',
+        { keys: ['get', 'wrapKey'], secrets: ['get', 'set'] },
+        { verify: 'true' },
+        /may not unwrap the stored value \(verify\) .*'keys: unwrapKey'/
+      ],
       ['secrets set', { keys: ['get', 'wrapKey', 'unwrapKey'], secrets: ['get'] }, {}, /may not store the secret .*'secrets: set'/]
     ])('without %s', async (_, policy, extra, message) => {
       const inputs = await identity((oid) => world.azure.keyVault.setAccessPolicy('bek-policies', oid, policy))
@@ -142,7 +176,11 @@ describe('missing permissions name the role and the access-policy permission', (
   test('the vault firewall', async () => {
     world.azure.keyVault.createVault('bek-firewalled')
     world.azure.keyVault.setFirewall('bek-firewalled', { denyPublic: true })
-    const result = await world.run({ 'key-vault': 'bek-firewalled', 'kek-name': '', 'kek-url': `https://${VAULT}.vault.azure.net/keys/${KEK}` })
+    const result = await world.run({
+      'key-vault': 'bek-firewalled',
+      'kek-name': '',
+      'kek-url': `https://${VAULT}.vault.azure.net/keys/${KEK}`
+    })
     expect(errors(result)).toEqual([expect.stringMatching(/firewall of bek-firewalled\.vault\.azure\.net blocks this runner/)])
   })
 
@@ -169,18 +207,36 @@ describe('transient failures are retried by the pipeline, and a BEK is stored on
     expect(result.exitCode).toBe(0)
     const name = result.outputs['secret-name']
     expect(world.versions(name)).toHaveLength(1)
-    expect(world.azure.requests.filter((r) => r.operation === 'setSecret' || (r.method === 'PUT' && r.path.includes('/secrets/'))).length).toBeGreaterThanOrEqual(fault.reset ? 1 : 2)
+    expect(
+      world.azure.requests.filter((r) => r.operation === 'setSecret' || (r.method === 'PUT' && r.path.includes('/secrets/'))).length
+    ).toBeGreaterThanOrEqual(fault.reset ? 1 : 2)
   })
 
   test('429 on wrapkey, then success: one key wrapped once', async () => {
-    world.azure.faults.add({ host: `${VAULT}.vault.azure.net`, method: 'POST', path: /wrapkey$/, times: 1, status: 429, headers: { 'retry-after': '1' }, body: THROTTLED })
+    world.azure.faults.add({
+      host: `${VAULT}.vault.azure.net`,
+      method: 'POST',
+      path: /wrapkey$/,
+      times: 1,
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: THROTTLED
+    })
     const result = await world.run({ 'os-type': 'linux' })
     expect(result.exitCode).toBe(0)
     expect(world.azure.requests.filter((r) => r.operation === 'wrapKey' && r.status === 200)).toHaveLength(1)
   })
 
   test('retries are bounded: a vault that keeps failing ends the step with advice', async () => {
-    world.azure.faults.add({ host: `${VAULT}.vault.azure.net`, method: 'PUT', path: /\/secrets\//, times: 10, status: 429, headers: { 'retry-after': '0' }, body: THROTTLED })
+    world.azure.faults.add({
+      host: `${VAULT}.vault.azure.net`,
+      method: 'PUT',
+      path: /\/secrets\//,
+      times: 10,
+      status: 429,
+      headers: { 'retry-after': '0' },
+      body: THROTTLED
+    })
     const result = await world.run({ 'os-type': 'linux' })
     expect(result.exitCode).toBe(1)
     expect(errors(result)).toEqual([expect.stringMatching(/kept throttling .*max-parallel/)])

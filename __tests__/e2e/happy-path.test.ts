@@ -81,7 +81,9 @@ describe('one BEK', () => {
     const newer = await world.azure.keyVault.createKey(VAULT, 'rotated-kek', { size: 3072 })
     const pinned = await world.run({ 'kek-name': 'rotated-kek', 'kek-version': older.version, 'os-type': 'linux' })
     expect(pinned.outputs['kek-url']).toBe(kid(older.version, VAULT, 'rotated-kek'))
-    expect(world.versions(pinned.outputs['secret-name'])[0].tags?.DiskEncryptionKeyEncryptionKeyURL).toBe(kid(older.version, VAULT, 'rotated-kek'))
+    expect(world.versions(pinned.outputs['secret-name'])[0].tags?.DiskEncryptionKeyEncryptionKeyURL).toBe(
+      kid(older.version, VAULT, 'rotated-kek')
+    )
     const current = await world.run({ 'kek-name': 'rotated-kek', 'os-type': 'linux' })
     expect(current.outputs['kek-url']).toBe(kid(newer.version, VAULT, 'rotated-kek'))
   })
@@ -90,7 +92,11 @@ describe('one BEK', () => {
     world.azure.keyVault.createVault('kek-vault')
     const other = await world.azure.keyVault.createKey('kek-vault', 'central-kek', { size: 4096, kty: 'RSA-HSM' })
     world.azure.keyVault.grant('kek-vault', world.objectId, 'Key Vault Crypto Service Encryption User')
-    const result = await world.run({ 'kek-name': '', 'kek-url': 'https://KEK-VAULT.vault.azure.net:443/keys/central-kek', 'os-type': 'linux' })
+    const result = await world.run({
+      'kek-name': '',
+      'kek-url': 'https://KEK-VAULT.vault.azure.net:443/keys/central-kek',
+      'os-type': 'linux'
+    })
     expect(errors(result)).toEqual([])
     expect(result.outputs['kek-url']).toBe(kid(other.version, 'kek-vault', 'central-kek'))
     const [stored] = world.versions(result.outputs['secret-name'])

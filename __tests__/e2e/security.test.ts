@@ -11,11 +11,23 @@ const world = useWorld()
 /** Everything a run printed or wrote where a workflow could see it, except the runner's mask commands. */
 function visible(result: RunActionResult): string {
   const masks = /^::add-mask::.*$/gm
-  return [result.stdout.replace(masks, ''), result.stderr, JSON.stringify(result.outputs), result.summary, JSON.stringify(result.exportedEnv)].join('\n')
+  return [
+    result.stdout.replace(masks, ''),
+    result.stderr,
+    JSON.stringify(result.outputs),
+    result.summary,
+    JSON.stringify(result.exportedEnv)
+  ].join('\n')
 }
 
 function encodings(secret: Buffer): string[] {
-  return [secret.toString('base64'), secret.toString('base64url'), secret.toString('hex'), secret.toString('hex').toUpperCase(), secret.toString('base64').replace(/=+$/, '')]
+  return [
+    secret.toString('base64'),
+    secret.toString('base64url'),
+    secret.toString('hex'),
+    secret.toString('hex').toUpperCase(),
+    secret.toString('base64').replace(/=+$/, '')
+  ]
 }
 
 describe('nothing sensitive leaks, with debug logging on', () => {
@@ -80,7 +92,11 @@ describe('the token only ever goes to the vault named', () => {
     const result = await world.run({ 'kek-name': '', 'kek-url': 'https://bek-e2e.vault.azure.net/keys/disk-kek' })
     expect(result.exitCode).toBe(0)
     const hosts = new Set(world.azure.connects.map((c) => c.target))
-    expect([...hosts].sort()).toEqual(['bek-e2e.vault.azure.net:443', 'login.microsoftonline.com:443', 'pipelinesghubeus1.actions.githubusercontent.com:443'])
+    expect([...hosts].sort()).toEqual([
+      'bek-e2e.vault.azure.net:443',
+      'login.microsoftonline.com:443',
+      'pipelinesghubeus1.actions.githubusercontent.com:443'
+    ])
   })
 })
 
@@ -88,10 +104,21 @@ describe("identifiers in the vault's answers are not trusted blindly", () => {
   test('a KEK answer naming another key or host is refused before anything is stored', async () => {
     world.azure.clearLogs()
     const foreign = 'https://evil.vault.azure.net/keys/disk-kek/0123456789abcdef0123456789abcdef'
-    world.azure.faults.add({ host: 'bek-e2e.vault.azure.net', method: 'GET', path: /\/keys\/disk-kek\/?$/, times: 1, status: 200, body: { key: { kid: foreign, kty: 'RSA', key_ops: ['wrapKey', 'unwrapKey'], n: 'AQAB', e: 'AQAB' }, attributes: { enabled: true } } })
+    world.azure.faults.add({
+      host: 'bek-e2e.vault.azure.net',
+      method: 'GET',
+      path: /\/keys\/disk-kek\/?$/,
+      times: 1,
+      status: 200,
+      body: { key: { kid: foreign, kty: 'RSA', key_ops: ['wrapKey', 'unwrapKey'], n: 'AQAB', e: 'AQAB' }, attributes: { enabled: true } }
+    })
     const result = await world.run({ 'os-type': 'linux', 'secret-name': 'vm-foreign-kid' })
     expect(result.exitCode).toBe(1)
-    expect(errors(result)).toEqual([expect.stringMatching(/answered for https:\/\/bek-e2e\.vault\.azure\.net\/keys\/disk-kek with the key https:\/\/evil\.vault\.azure\.net\/.*refusing to use it/)])
+    expect(errors(result)).toEqual([
+      expect.stringMatching(
+        /answered for https:\/\/bek-e2e\.vault\.azure\.net\/keys\/disk-kek with the key https:\/\/evil\.vault\.azure\.net\/.*refusing to use it/
+      )
+    ])
     expect(world.versions('vm-foreign-kid')).toEqual([])
     expect(world.azure.connects.filter((c) => c.target.startsWith('evil.'))).toEqual([])
   })

@@ -46,7 +46,8 @@ export async function createWorld(options: LocalAzureOptions = {}): Promise<Worl
     tenantId: app.tenantId,
     kekVersion: kek.version,
     inputs,
-    run: (extra = {}, { debug, env } = {}) => runAction({ localAzure: azure, inputs: { ...inputs, ...extra }, debug, env, timeoutMs: 60_000 }),
+    run: (extra = {}, { debug, env } = {}) =>
+      runAction({ localAzure: azure, inputs: { ...inputs, ...extra }, debug, env, timeoutMs: 60_000 }),
     versions: (name, vault = VAULT) => azure.keyVault.getSecretVersions(vault, name) as ReturnType<World['versions']>,
     unwrapLocally: (value, algorithm, vault = VAULT, key = KEK) => {
       const pem = azure.keyVault.getKey(vault, key)?.privateKeyPem

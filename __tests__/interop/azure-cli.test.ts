@@ -34,12 +34,21 @@ describeIfAz('Azure CLI (azure-cli) against the stand-ins', () => {
     ;[azure, configDir] = await Promise.all([startLocalAzure(), mkdtemp(join(tmpdir(), 'azure-cli-config-'))])
     azure.keyVault.createVault(VAULT)
     kek = await azure.keyVault.createKey(VAULT, KEK, { size: 3072 })
-    app = azure.entra.registerApp({ federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }] })
+    app = azure.entra.registerApp({
+      federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }]
+    })
     azure.keyVault.grant(VAULT, app.objectId, 'Key Vault Crypto Service Encryption User')
     azure.keyVault.grant(VAULT, app.objectId, 'Key Vault Secrets Officer')
     action = await runAction({
       localAzure: azure,
-      inputs: { 'key-vault': VAULT, 'kek-name': KEK, 'client-id': app.clientId, 'tenant-id': app.tenantId, 'secret-name': SECRET, 'os-type': 'linux' },
+      inputs: {
+        'key-vault': VAULT,
+        'kek-name': KEK,
+        'client-id': app.clientId,
+        'tenant-id': app.tenantId,
+        'secret-name': SECRET,
+        'os-type': 'linux'
+      },
       timeoutMs: 60_000
     })
   }, 120_000)
@@ -73,13 +82,24 @@ describeIfAz('Azure CLI (azure-cli) against the stand-ins', () => {
   const trafficText = () => azure.requests.map((q) => `${q.status} ${q.method} ${q.host}${q.path} ${q.operation ?? ''}`).join('\n')
 
   test('the action stored the BEK the CLI will read', () => {
-    expect({ exitCode: action.exitCode, errors: action.stdout.split('\n').filter((l) => l.startsWith('::error::')) }).toEqual({ exitCode: 0, errors: [] })
+    expect({ exitCode: action.exitCode, errors: action.stdout.split('\n').filter((l) => l.startsWith('::error::')) }).toEqual({
+      exitCode: 0,
+      errors: []
+    })
   })
 
   test('az login --service-principal --federated-token: Entra token for ARM, subscriptions listed', async () => {
     azure.clearLogs()
     const r = await cli([
-      'login', '--service-principal', '-u', app.clientId, '-t', app.tenantId, '--federated-token', azure.github.mint(), '--allow-no-subscriptions'
+      'login',
+      '--service-principal',
+      '-u',
+      app.clientId,
+      '-t',
+      app.tenantId,
+      '--federated-token',
+      azure.github.mint(),
+      '--allow-no-subscriptions'
     ])
     console.log(`az login: ${r.durationMs} ms`)
     expect({ code: r.code, stderr: r.stderr, traffic: trafficText() }).toMatchObject({ code: 0 })
@@ -97,18 +117,32 @@ describeIfAz('Azure CLI (azure-cli) against the stand-ins', () => {
     const tokens = azure.requests.filter((q) => q.operation === 'token')
     expect(tokens.map((q) => q.status)).toEqual([200])
     // The CLI asked for https://management.core.windows.net//.default and got an ARM token for the app.
-    expect(claims(azure.entra.issuedTokens.at(-1)!)).toMatchObject({ aud: 'https://management.core.windows.net/', appid: app.clientId, tid: app.tenantId })
+    expect(claims(azure.entra.issuedTokens.at(-1)!)).toMatchObject({
+      aud: 'https://management.core.windows.net/',
+      appid: app.clientId,
+      tid: app.tenantId
+    })
     expect(azure.requests.filter((q) => q.operation === 'listSubscriptions').map((q) => q.status)).toEqual([200])
     expect(azure.requests.filter((q) => q.status >= 500)).toEqual([])
     // Only Entra and ARM were reached. The proxy refuses one more CONNECT: on its first run with a
     // fresh config dir the CLI probes https://azure.microsoft.com (its update check), a host no stand-in serves.
-    expect(new Set(azure.connects.filter((c) => c.allowed).map((c) => c.target))).toEqual(new Set(['login.microsoftonline.com:443', 'management.azure.com:443']))
+    expect(new Set(azure.connects.filter((c) => c.allowed).map((c) => c.target))).toEqual(
+      new Set(['login.microsoftonline.com:443', 'management.azure.com:443'])
+    )
     expect(azure.connects.filter((c) => !c.allowed && c.target !== 'azure.microsoft.com:443')).toEqual([])
   }, 90_000)
 
   test('az rest --resource https://vault.azure.net reads the secret: ADE tags and content type', async () => {
     azure.clearLogs()
-    const r = await cli(['rest', '--method', 'get', '--resource', 'https://vault.azure.net', '--url', `https://${VAULT}.vault.azure.net/secrets/${SECRET}?api-version=7.4`])
+    const r = await cli([
+      'rest',
+      '--method',
+      'get',
+      '--resource',
+      'https://vault.azure.net',
+      '--url',
+      `https://${VAULT}.vault.azure.net/secrets/${SECRET}?api-version=7.4`
+    ])
     console.log(`az rest: ${r.durationMs} ms`)
     expect({ code: r.code, stderr: r.stderr, traffic: trafficText() }).toMatchObject({ code: 0 })
     const stored = azure.keyVault.getSecretVersions(VAULT, SECRET)
@@ -118,13 +152,19 @@ describeIfAz('Azure CLI (azure-cli) against the stand-ins', () => {
       value: stored[0]!['value'],
       contentType: 'Wrapped BEK',
       attributes: { enabled: true },
-      tags: { DiskEncryptionKeyFileName: 'LinuxPassPhraseFileName', DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP', DiskEncryptionKeyEncryptionKeyURL: kek.kid }
+      tags: {
+        DiskEncryptionKeyFileName: 'LinuxPassPhraseFileName',
+        DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP',
+        DiskEncryptionKeyEncryptionKeyURL: kek.kid
+      }
     })
     expect(action.outputs['kek-url']).toBe(kek.kid)
     // The CLI got a vault token from Entra (a second client-assertion grant) and the vault accepted it.
     expect(azure.requests.filter((q) => q.operation === 'token').map((q) => q.status)).toEqual([200])
     expect(claims(azure.entra.issuedTokens.at(-1)!)).toMatchObject({ aud: 'https://vault.azure.net', appid: app.clientId })
-    expect(azure.requests.filter((q) => q.operation === 'getSecret' && q.authenticated).map((q) => [q.status, q.query['api-version']])).toEqual([[200, '7.4']])
+    expect(
+      azure.requests.filter((q) => q.operation === 'getSecret' && q.authenticated).map((q) => [q.status, q.query['api-version']])
+    ).toEqual([[200, '7.4']])
     expect(azure.connects).toEqual([
       expect.objectContaining({ target: 'login.microsoftonline.com:443', allowed: true }),
       expect.objectContaining({ target: `${VAULT}.vault.azure.net:443`, allowed: true })

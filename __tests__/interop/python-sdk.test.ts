@@ -36,7 +36,9 @@ describeIfPython('Azure SDK for Python + MSAL Python (python3-azure) against the
     azure = await startLocalAzure()
     azure.keyVault.createVault(VAULT, { authorization: 'accessPolicy' })
     kek = await azure.keyVault.createKey(VAULT, KEK, { size: 3072 })
-    const federated = { federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }] }
+    const federated = {
+      federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }]
+    }
     actionApp = azure.entra.registerApp(federated)
     adeApp = azure.entra.registerApp(federated)
     azure.keyVault.setAccessPolicy(VAULT, actionApp.objectId, { keys: ['get', 'wrapKey', 'unwrapKey'], secrets: ['get', 'set', 'list'] })
@@ -65,17 +67,29 @@ describeIfPython('Azure SDK for Python + MSAL Python (python3-azure) against the
     )
 
   const decrypt = (value: string, oaepHash: 'sha1' | 'sha256'): Buffer =>
-    privateDecrypt({ key: createPrivateKey(kek.privateKeyPem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, Buffer.from(value, 'base64url'))
+    privateDecrypt(
+      { key: createPrivateKey(kek.privateKeyPem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash },
+      Buffer.from(value, 'base64url')
+    )
 
   const vaultRequests = () => azure.requests.filter((r) => r.host === `${VAULT}.vault.azure.net`)
 
   test('(a) reads back the BEK the action stored and unwraps it with CryptographyClient (RSA-OAEP)', async () => {
     const action = await runAction({
       localAzure: azure,
-      inputs: { 'key-vault': VAULT, 'kek-name': KEK, 'client-id': actionApp.clientId, 'tenant-id': actionApp.tenantId, 'secret-name': 'vm-python-read' },
+      inputs: {
+        'key-vault': VAULT,
+        'kek-name': KEK,
+        'client-id': actionApp.clientId,
+        'tenant-id': actionApp.tenantId,
+        'secret-name': 'vm-python-read'
+      },
       timeoutMs: 60_000
     })
-    expect({ exitCode: action.exitCode, errors: action.stdout.split('\n').filter((l) => l.startsWith('::error::')) }).toEqual({ exitCode: 0, errors: [] })
+    expect({ exitCode: action.exitCode, errors: action.stdout.split('\n').filter((l) => l.startsWith('::error::')) }).toEqual({
+      exitCode: 0,
+      errors: []
+    })
     const stored = azure.keyVault.getSecretVersions(VAULT, 'vm-python-read')
     expect(stored).toHaveLength(1)
 
@@ -138,7 +152,11 @@ describeIfPython('Azure SDK for Python + MSAL Python (python3-azure) against the
     expect(stored[0]).toMatchObject({
       id: out.secretId,
       contentType: 'Wrapped BEK',
-      tags: { DiskEncryptionKeyFileName: `${name}.BEK`, DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP-256', DiskEncryptionKeyEncryptionKeyURL: kek.kid }
+      tags: {
+        DiskEncryptionKeyFileName: `${name}.BEK`,
+        DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP-256',
+        DiskEncryptionKeyEncryptionKeyURL: kek.kid
+      }
     })
     // The vault wrapped with RSA-OAEP-256 (SHA-256 OAEP) and the key is Python's 32 random bytes.
     expect(decrypt(String(stored[0]!['value']), 'sha256').toString('hex')).toBe(out.keyHex)
@@ -157,7 +175,10 @@ describeIfPython('Azure SDK for Python + MSAL Python (python3-azure) against the
       },
       timeoutMs: 60_000
     })
-    expect({ exitCode: action.exitCode, errors: action.stdout.split('\n').filter((l) => l.startsWith('::error::')) }).toEqual({ exitCode: 0, errors: [] })
+    expect({ exitCode: action.exitCode, errors: action.stdout.split('\n').filter((l) => l.startsWith('::error::')) }).toEqual({
+      exitCode: 0,
+      errors: []
+    })
     expect(action.outputs['secret-url']).toBe(out.secretId)
     expect(action.outputs['kek-url']).toBe(kek.kid)
     expect(action.outputs['secret-version']).toBe(out.secretVersion)

@@ -50,7 +50,10 @@ function lastJson(stdout: string): unknown {
   } catch {
     // one JSON document per line: take the last one
   }
-  const line = text.split('\n').filter((l) => l.startsWith('{')).pop()
+  const line = text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop()
   try {
     return line ? JSON.parse(line) : undefined
   } catch {
@@ -74,9 +77,12 @@ export async function pythonSdkMissing(): Promise<string | undefined> {
   } catch {
     return `${PYTHON} not found (install Debian's python3-azure: .ci/install-interop.sh)`
   }
-  const probe = await runTool(PYTHON, ['-c', 'import azure.keyvault.keys, azure.keyvault.secrets, azure.identity, msal'], { PATH: '/usr/bin:/bin' }, { timeoutMs: 30_000 }).catch(
-    (err: Error) => ({ code: -1, stderr: err.message })
-  )
+  const probe = await runTool(
+    PYTHON,
+    ['-c', 'import azure.keyvault.keys, azure.keyvault.secrets, azure.identity, msal'],
+    { PATH: '/usr/bin:/bin' },
+    { timeoutMs: 30_000 }
+  ).catch((err: Error) => ({ code: -1, stderr: err.message }))
   if (probe.code !== 0) {
     return `${PYTHON} cannot import azure.keyvault.keys/azure.identity/msal (install Debian's python3-azure: .ci/install-interop.sh): ${probe.stderr.trim().split('\n').pop() ?? ''}`
   }

@@ -1,29 +1,27 @@
 // The test-facing control plane: what ARM/portal would do (create vaults, keys, role assignments,
 // access policies, firewall, Azure Policy), plus readers for asserting on vault state.
-import { CLOUDS, type CloudName } from '../clouds.ts';
-import { addKeyVersion, keyBundle } from './keys.ts';
-import { ROLES } from './permissions.ts';
-import { SECRET_EXPIRY_POLICY, secretBundle } from './secrets.ts';
-import {
-  newVault, privateKeyPem, vaultUrl, type AccessPolicy, type Authorization, type KeyType, type Vault
-} from './vault-store.ts';
+import { CLOUDS, type CloudName } from '../clouds.ts'
+import { addKeyVersion, keyBundle } from './keys.ts'
+import { ROLES } from './permissions.ts'
+import { SECRET_EXPIRY_POLICY, secretBundle } from './secrets.ts'
+import { newVault, privateKeyPem, vaultUrl, type AccessPolicy, type Authorization, type KeyType, type Vault } from './vault-store.ts'
 
 export interface CreateVaultOptions {
-  cloud?: CloudName;
-  tenantId?: string;
-  authorization?: Authorization;
-  softDeleteRetentionDays?: number;
+  cloud?: CloudName
+  tenantId?: string
+  authorization?: Authorization
+  softDeleteRetentionDays?: number
 }
 
 export interface CreateKeyOptions {
-  kty?: KeyType;
-  size?: 2048 | 3072 | 4096;
-  crv?: 'P-256' | 'P-384' | 'P-521';
-  keyOps?: string[];
-  enabled?: boolean;
-  nbf?: Date;
-  exp?: Date;
-  tags?: Record<string, string>;
+  kty?: KeyType
+  size?: 2048 | 3072 | 4096
+  crv?: 'P-256' | 'P-384' | 'P-521'
+  keyOps?: string[]
+  enabled?: boolean
+  nbf?: Date
+  exp?: Date
+  tags?: Record<string, string>
 }
 
 export type RoleName =
@@ -33,56 +31,60 @@ export type RoleName =
   | 'Key Vault Crypto Service Encryption User'
   | 'Key Vault Secrets Officer'
   | 'Key Vault Secrets User'
-  | 'Key Vault Reader';
+  | 'Key Vault Reader'
 
-export type VaultPolicy = 'secretsRequireExpiry';
+export type VaultPolicy = 'secretsRequireExpiry'
 
-const toSec = (d?: Date) => (d ? Math.floor(d.getTime() / 1000) : undefined);
+const toSec = (d?: Date) => (d ? Math.floor(d.getTime() / 1000) : undefined)
 
 export class KeyVaultAdmin {
-  private readonly vaults = new Map<string, Vault>();
-  private readonly defaultTenant: () => string;
+  private readonly vaults = new Map<string, Vault>()
+  private readonly defaultTenant: () => string
 
   constructor(defaultTenant: () => string) {
-    this.defaultTenant = defaultTenant;
+    this.defaultTenant = defaultTenant
   }
 
   /** `<name>.<cloud vault suffix>` → vault, only for vaults that exist in that cloud. */
   lookupByHost(hostname: string): Vault | undefined {
-    const dot = hostname.indexOf('.');
-    if (dot < 0) return undefined;
-    const v = this.vaults.get(hostname.slice(0, dot));
-    return v && v.cloud.vaultSuffix === hostname.slice(dot + 1) ? v : undefined;
+    const dot = hostname.indexOf('.')
+    if (dot < 0) return undefined
+    const v = this.vaults.get(hostname.slice(0, dot))
+    return v && v.cloud.vaultSuffix === hostname.slice(dot + 1) ? v : undefined
   }
 
   createVault(name: string, options: CreateVaultOptions = {}): { name: string; url: string; tenantId: string } {
-    if (!/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(name)) throw new Error(`emulator: invalid vault name '${name}'`);
-    if (this.vaults.has(name.toLowerCase())) throw new Error(`emulator: vault '${name}' already exists`);
+    if (!/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(name)) throw new Error(`emulator: invalid vault name '${name}'`)
+    if (this.vaults.has(name.toLowerCase())) throw new Error(`emulator: vault '${name}' already exists`)
     const vault = newVault(
       name,
       CLOUDS[options.cloud ?? 'AzureCloud'],
       (options.tenantId ?? this.defaultTenant()).toLowerCase(),
       options.authorization ?? 'rbac',
       options.softDeleteRetentionDays ?? 90
-    );
-    this.vaults.set(vault.name, vault);
-    return { name: vault.name, url: `${vaultUrl(vault)}/`, tenantId: vault.tenantId };
+    )
+    this.vaults.set(vault.name, vault)
+    return { name: vault.name, url: `${vaultUrl(vault)}/`, tenantId: vault.tenantId }
   }
 
   vault(name: string): Vault {
-    const v = this.vaults.get(name.toLowerCase());
-    if (!v) throw new Error(`emulator: no vault '${name}'`);
-    return v;
+    const v = this.vaults.get(name.toLowerCase())
+    if (!v) throw new Error(`emulator: no vault '${name}'`)
+    return v
   }
 
   vaultUrl(name: string): string {
-    return `${vaultUrl(this.vault(name))}/`;
+    return `${vaultUrl(this.vault(name))}/`
   }
 
-  async createKey(vaultName: string, name: string, options: CreateKeyOptions = {}): Promise<{ kid: string; version: string; privateKeyPem: string }> {
-    const vault = this.vault(vaultName);
-    const nbf = toSec(options.nbf);
-    const exp = toSec(options.exp);
+  async createKey(
+    vaultName: string,
+    name: string,
+    options: CreateKeyOptions = {}
+  ): Promise<{ kid: string; version: string; privateKeyPem: string }> {
+    const vault = this.vault(vaultName)
+    const nbf = toSec(options.nbf)
+    const exp = toSec(options.exp)
     const { entry, kv } = await addKeyVersion(vault, name, {
       kty: options.kty ?? 'RSA',
       ...(options.size ? { size: options.size } : {}),
@@ -92,87 +94,98 @@ export class KeyVaultAdmin {
       ...(nbf !== undefined ? { nbf } : {}),
       ...(exp !== undefined ? { exp } : {}),
       ...(options.tags ? { tags: options.tags } : {})
-    });
-    return { kid: `${vaultUrl(vault)}/keys/${entry.name}/${kv.version}`, version: kv.version, privateKeyPem: privateKeyPem(kv) };
+    })
+    return { kid: `${vaultUrl(vault)}/keys/${entry.name}/${kv.version}`, version: kv.version, privateKeyPem: privateKeyPem(kv) }
   }
 
   /** Changes attributes of the current (or given) key version, e.g. to disable it. */
-  updateKey(vaultName: string, name: string, changes: { enabled?: boolean; keyOps?: string[]; nbf?: Date | null; exp?: Date | null }, version?: string): void {
-    const entry = this.vault(vaultName).keys.get(name.toLowerCase());
-    const kv = entry && (version ? entry.versions.find((v) => v.version === version) : entry.versions[entry.versions.length - 1]);
-    if (!kv) throw new Error(`emulator: no key '${name}'`);
-    if (changes.enabled !== undefined) kv.attributes.enabled = changes.enabled;
-    if (changes.keyOps) kv.keyOps = changes.keyOps;
-    if (changes.nbf !== undefined) { if (changes.nbf) kv.attributes.nbf = toSec(changes.nbf)!; else delete kv.attributes.nbf; }
-    if (changes.exp !== undefined) { if (changes.exp) kv.attributes.exp = toSec(changes.exp)!; else delete kv.attributes.exp; }
-    kv.attributes.updated = Math.floor(Date.now() / 1000);
+  updateKey(
+    vaultName: string,
+    name: string,
+    changes: { enabled?: boolean; keyOps?: string[]; nbf?: Date | null; exp?: Date | null },
+    version?: string
+  ): void {
+    const entry = this.vault(vaultName).keys.get(name.toLowerCase())
+    const kv = entry && (version ? entry.versions.find((v) => v.version === version) : entry.versions[entry.versions.length - 1])
+    if (!kv) throw new Error(`emulator: no key '${name}'`)
+    if (changes.enabled !== undefined) kv.attributes.enabled = changes.enabled
+    if (changes.keyOps) kv.keyOps = changes.keyOps
+    if (changes.nbf !== undefined) {
+      if (changes.nbf) kv.attributes.nbf = toSec(changes.nbf)!
+      else delete kv.attributes.nbf
+    }
+    if (changes.exp !== undefined) {
+      if (changes.exp) kv.attributes.exp = toSec(changes.exp)!
+      else delete kv.attributes.exp
+    }
+    kv.attributes.updated = Math.floor(Date.now() / 1000)
   }
 
   /** KeyBundle of the current version plus its private key (for unwrapping in tests). */
   getKey(vaultName: string, name: string): (Record<string, unknown> & { privateKeyPem: string; version: string }) | undefined {
-    const vault = this.vault(vaultName);
-    const entry = vault.keys.get(name.toLowerCase());
-    if (!entry) return undefined;
-    const kv = entry.versions[entry.versions.length - 1]!;
-    return { ...keyBundle(vault, entry, kv), privateKeyPem: privateKeyPem(kv), version: kv.version };
+    const vault = this.vault(vaultName)
+    const entry = vault.keys.get(name.toLowerCase())
+    if (!entry) return undefined
+    const kv = entry.versions[entry.versions.length - 1]!
+    return { ...keyBundle(vault, entry, kv), privateKeyPem: privateKeyPem(kv), version: kv.version }
   }
 
   grant(vaultName: string, objectId: string, role: RoleName, options: { propagationDelayMs?: number } = {}): void {
-    if (!ROLES[role]) throw new Error(`emulator: unknown role '${role}'`);
-    this.vault(vaultName).roleAssignments.push({ objectId, role, effectiveAt: Date.now() + (options.propagationDelayMs ?? 0) });
+    if (!ROLES[role]) throw new Error(`emulator: unknown role '${role}'`)
+    this.vault(vaultName).roleAssignments.push({ objectId, role, effectiveAt: Date.now() + (options.propagationDelayMs ?? 0) })
   }
 
   revoke(vaultName: string, objectId: string, role?: RoleName): void {
-    const v = this.vault(vaultName);
-    v.roleAssignments = v.roleAssignments.filter((a) => !(a.objectId === objectId && (!role || a.role === role)));
+    const v = this.vault(vaultName)
+    v.roleAssignments = v.roleAssignments.filter((a) => !(a.objectId === objectId && (!role || a.role === role)))
   }
 
   setAccessPolicy(vaultName: string, objectId: string, policy: Partial<AccessPolicy>): void {
-    this.vault(vaultName).accessPolicies.set(objectId, { keys: policy.keys ?? [], secrets: policy.secrets ?? [] });
+    this.vault(vaultName).accessPolicies.set(objectId, { keys: policy.keys ?? [], secrets: policy.secrets ?? [] })
   }
 
   setFirewall(vaultName: string, firewall: { denyPublic: boolean }): void {
-    this.vault(vaultName).firewall = { ...firewall };
+    this.vault(vaultName).firewall = { ...firewall }
   }
 
   addPolicy(vaultName: string, policy: VaultPolicy): void {
-    if (policy !== SECRET_EXPIRY_POLICY) throw new Error(`emulator: unknown policy '${String(policy)}'`);
-    this.vault(vaultName).policies.add(policy);
+    if (policy !== SECRET_EXPIRY_POLICY) throw new Error(`emulator: unknown policy '${String(policy)}'`)
+    this.vault(vaultName).policies.add(policy)
   }
 
   removePolicy(vaultName: string, policy: VaultPolicy): void {
-    this.vault(vaultName).policies.delete(policy);
+    this.vault(vaultName).policies.delete(policy)
   }
 
   /** All versions, oldest first, as full SecretBundles (value, contentType, tags...). Includes soft-deleted names. */
   getSecretVersions(vaultName: string, name: string): Array<Record<string, unknown>> {
-    const vault = this.vault(vaultName);
-    const entry = vault.secrets.get(name.toLowerCase());
-    return entry ? entry.versions.map((sv) => secretBundle(vault, entry, sv, true)) : [];
+    const vault = this.vault(vaultName)
+    const entry = vault.secrets.get(name.toLowerCase())
+    return entry ? entry.versions.map((sv) => secretBundle(vault, entry, sv, true)) : []
   }
 
   secretNames(vaultName: string): string[] {
-    return [...this.vault(vaultName).secrets.values()].filter((e) => !e.deleted).map((e) => e.name);
+    return [...this.vault(vaultName).secrets.values()].filter((e) => !e.deleted).map((e) => e.name)
   }
 
   isSecretDeleted(vaultName: string, name: string): boolean {
-    return !!this.vault(vaultName).secrets.get(name.toLowerCase())?.deleted;
+    return !!this.vault(vaultName).secrets.get(name.toLowerCase())?.deleted
   }
 
   /** Soft-deletes (or deletes, when soft delete is off) like DELETE /secrets/{name}. */
   deleteSecret(vaultName: string, name: string): void {
-    const vault = this.vault(vaultName);
-    const entry = vault.secrets.get(name.toLowerCase());
-    if (!entry || entry.deleted) throw new Error(`emulator: no active secret '${name}'`);
+    const vault = this.vault(vaultName)
+    const entry = vault.secrets.get(name.toLowerCase())
+    if (!entry || entry.deleted) throw new Error(`emulator: no active secret '${name}'`)
     if (vault.softDeleteRetentionDays <= 0) {
-      vault.secrets.delete(name.toLowerCase());
-      return;
+      vault.secrets.delete(name.toLowerCase())
+      return
     }
-    const now = Math.floor(Date.now() / 1000);
-    entry.deleted = { deletedDate: now, scheduledPurgeDate: now + vault.softDeleteRetentionDays * 86400 };
+    const now = Math.floor(Date.now() / 1000)
+    entry.deleted = { deletedDate: now, scheduledPurgeDate: now + vault.softDeleteRetentionDays * 86400 }
   }
 
   purgeSecret(vaultName: string, name: string): void {
-    this.vault(vaultName).secrets.delete(name.toLowerCase());
+    this.vault(vaultName).secrets.delete(name.toLowerCase())
   }
 }

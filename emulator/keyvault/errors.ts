@@ -1,9 +1,9 @@
 // Key Vault's error envelope and the headers every Key Vault response carries.
-import { randomUUID } from 'node:crypto';
-import type { ServiceResponse } from '../http-types.ts';
+import { randomUUID } from 'node:crypto'
+import type { ServiceResponse } from '../http-types.ts'
 
-export const KV_REGION = 'eastus';
-export const CLIENT_ADDRESS = '203.0.113.7';
+export const KV_REGION = 'eastus'
+export const CLIENT_ADDRESS = '203.0.113.7'
 
 export function kvHeaders(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -18,35 +18,41 @@ export function kvHeaders(extra: Record<string, string> = {}): Record<string, st
     'strict-transport-security': 'max-age=31536000;includeSubDomains',
     'x-content-type-options': 'nosniff',
     ...extra
-  };
+  }
 }
 
 export function kvOk(body: unknown, status = 200): ServiceResponse {
-  return { status, body, headers: kvHeaders() };
+  return { status, body, headers: kvHeaders() }
 }
 
-export function kvError(status: number, code: string, message: string, innerCode?: string, headers: Record<string, string> = {}): ServiceResponse {
-  const error: Record<string, unknown> = { code, message };
-  if (innerCode) error['innererror'] = { code: innerCode };
-  return { status, body: { error }, headers: kvHeaders(headers) };
+export function kvError(
+  status: number,
+  code: string,
+  message: string,
+  innerCode?: string,
+  headers: Record<string, string> = {}
+): ServiceResponse {
+  const error: Record<string, unknown> = { code, message }
+  if (innerCode) error['innererror'] = { code: innerCode }
+  return { status, body: { error }, headers: kvHeaders(headers) }
 }
 
-export const badParameter = (message: string) => kvError(400, 'BadParameter', message);
+export const badParameter = (message: string) => kvError(400, 'BadParameter', message)
 
 export function keyNotFound(name: string, version?: string): ServiceResponse {
-  const id = version ? `${name}/${version}` : name;
+  const id = version ? `${name}/${version}` : name
   return kvError(
     404,
     'KeyNotFound',
     `A key with (name/id) ${id} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`
-  );
+  )
 }
 
 export function secretNotFound(name: string, version?: string): ServiceResponse {
-  const id = version ? `${name}/${version}` : name;
+  const id = version ? `${name}/${version}` : name
   return kvError(
     404,
     'SecretNotFound',
     `A secret with (name/id) ${id} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`
-  );
+  )
 }

@@ -1,20 +1,36 @@
 // Authorization for data-plane operations: Azure RBAC data actions or vault access policies,
 // with the 403 texts Key Vault returns for each model.
-import type { ServiceResponse } from '../http-types.ts';
-import { kvError } from './errors.ts';
-import type { Vault } from './vault-store.ts';
+import type { ServiceResponse } from '../http-types.ts'
+import { kvError } from './errors.ts'
+import type { Vault } from './vault-store.ts'
 
 export type Operation =
-  | 'getKey' | 'listKeys' | 'listKeyVersions' | 'createKey' | 'importKey' | 'deleteKey'
-  | 'wrapKey' | 'unwrapKey' | 'encrypt' | 'decrypt'
-  | 'getSecret' | 'setSecret' | 'updateSecret' | 'listSecrets' | 'listSecretVersions' | 'deleteSecret'
-  | 'getDeletedSecret' | 'listDeletedSecrets' | 'recoverSecret' | 'purgeSecret';
+  | 'getKey'
+  | 'listKeys'
+  | 'listKeyVersions'
+  | 'createKey'
+  | 'importKey'
+  | 'deleteKey'
+  | 'wrapKey'
+  | 'unwrapKey'
+  | 'encrypt'
+  | 'decrypt'
+  | 'getSecret'
+  | 'setSecret'
+  | 'updateSecret'
+  | 'listSecrets'
+  | 'listSecretVersions'
+  | 'deleteSecret'
+  | 'getDeletedSecret'
+  | 'listDeletedSecrets'
+  | 'recoverSecret'
+  | 'purgeSecret'
 
 interface Requirement {
   /** RBAC data action, without the 'Microsoft.KeyVault/vaults/' prefix. */
-  action: string;
+  action: string
   /** Access policy permission: [collection, permission]. */
-  policy: ['keys' | 'secrets', string];
+  policy: ['keys' | 'secrets', string]
 }
 
 const REQUIREMENTS: Record<Operation, Requirement> = {
@@ -38,14 +54,27 @@ const REQUIREMENTS: Record<Operation, Requirement> = {
   listDeletedSecrets: { action: 'deletedSecrets/read', policy: ['secrets', 'list'] },
   recoverSecret: { action: 'deletedSecrets/recover/action', policy: ['secrets', 'recover'] },
   purgeSecret: { action: 'deletedSecrets/delete', policy: ['secrets', 'purge'] }
-};
+}
 
-const KEY_CRYPTO = ['keys/wrap/action', 'keys/unwrap/action', 'keys/encrypt/action', 'keys/decrypt/action', 'keys/sign/action', 'keys/verify/action'];
-const ALL_KEYS = ['keys/read', 'keys/create/action', 'keys/import/action', 'keys/delete', 'keys/update/action', ...KEY_CRYPTO];
+const KEY_CRYPTO = [
+  'keys/wrap/action',
+  'keys/unwrap/action',
+  'keys/encrypt/action',
+  'keys/decrypt/action',
+  'keys/sign/action',
+  'keys/verify/action'
+]
+const ALL_KEYS = ['keys/read', 'keys/create/action', 'keys/import/action', 'keys/delete', 'keys/update/action', ...KEY_CRYPTO]
 const ALL_SECRETS = [
-  'secrets/getSecret/action', 'secrets/setSecret/action', 'secrets/readMetadata/action', 'secrets/delete', 'secrets/update/action',
-  'deletedSecrets/read', 'deletedSecrets/recover/action', 'deletedSecrets/delete'
-];
+  'secrets/getSecret/action',
+  'secrets/setSecret/action',
+  'secrets/readMetadata/action',
+  'secrets/delete',
+  'secrets/update/action',
+  'deletedSecrets/read',
+  'deletedSecrets/recover/action',
+  'deletedSecrets/delete'
+]
 
 export const ROLES: Record<string, string[]> = {
   'Key Vault Administrator': [...ALL_KEYS, ...ALL_SECRETS],
@@ -55,31 +84,31 @@ export const ROLES: Record<string, string[]> = {
   'Key Vault Secrets Officer': ALL_SECRETS,
   'Key Vault Secrets User': ['secrets/getSecret/action', 'secrets/readMetadata/action'],
   'Key Vault Reader': ['keys/read', 'secrets/readMetadata/action']
-};
+}
 
 export interface Caller {
-  appId: string;
-  objectId: string;
-  issuer: string;
+  appId: string
+  objectId: string
+  issuer: string
 }
 
 function callerText(c: Caller): string {
-  return `appid=${c.appId};oid=${c.objectId};iss=${c.issuer}`;
+  return `appid=${c.appId};oid=${c.objectId};iss=${c.issuer}`
 }
 
 /** Returns a 403 response when the caller may not perform the operation, else undefined. */
 export function authorize(vault: Vault, caller: Caller, op: Operation, objectPath: string): ServiceResponse | undefined {
-  const req = REQUIREMENTS[op];
-  const vaultText = `${vault.name};location=${vault.location}`;
+  const req = REQUIREMENTS[op]
+  const vaultText = `${vault.name};location=${vault.location}`
   if (vault.authorization === 'rbac') {
-    const now = Date.now();
+    const now = Date.now()
     const allowed = vault.roleAssignments.some(
       (a) => a.objectId === caller.objectId && a.effectiveAt <= now && (ROLES[a.role] ?? []).includes(req.action)
-    );
-    if (allowed) return undefined;
+    )
+    if (allowed) return undefined
     const resource =
       `/subscriptions/${vault.subscriptionId}/resourcegroups/${vault.resourceGroup}/providers/microsoft.keyvault/vaults/${vault.name}` +
-      (objectPath ? `/${objectPath}` : '');
+      (objectPath ? `/${objectPath}` : '')
     return kvError(
       403,
       'Forbidden',
@@ -87,17 +116,17 @@ export function authorize(vault: Vault, caller: Caller, op: Operation, objectPat
         `Caller: ${callerText(caller)}\r\nAction: 'Microsoft.KeyVault/vaults/${req.action}'\r\nResource: '${resource.toLowerCase()}'\r\n` +
         `Assignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\nVault: ${vaultText}\r\n`,
       'ForbiddenByRbac'
-    );
+    )
   }
-  const policy = vault.accessPolicies.get(caller.objectId);
-  const [collection, permission] = req.policy;
-  const granted = (policy?.[collection] ?? []).map((p) => p.toLowerCase());
-  if (granted.includes(permission.toLowerCase()) || granted.includes('all')) return undefined;
+  const policy = vault.accessPolicies.get(caller.objectId)
+  const [collection, permission] = req.policy
+  const granted = (policy?.[collection] ?? []).map((p) => p.toLowerCase())
+  if (granted.includes(permission.toLowerCase()) || granted.includes('all')) return undefined
   return kvError(
     403,
     'Forbidden',
     `The user, group or application '${callerText(caller)}' does not have ${collection} ${permission} permission on key vault '${vaultText}'. ` +
       'For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287',
     'AccessDenied'
-  );
+  )
 }
