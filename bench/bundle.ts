@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process'
 import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { REPO } from './paths.ts'
+import { runProcess } from './proc.ts'
 
 export interface Bundle {
   dir: string
@@ -68,15 +69,11 @@ export async function snapshotBundle(log: (line: string) => void): Promise<Bundl
   await mkdir(target, { recursive: true })
   const archive = await git(['archive', '--format=tar', '-o', join(REPO, 'bench', '.work', 'dist.tar'), 'HEAD', 'dist'])
   if (archive.code !== 0) throw new Error('no dist/ in the working tree and none in HEAD')
-  await new Promise<void>((resolve, reject) => {
-    const tar = spawn(
-      'tar',
-      ['-xf', join(REPO, 'bench', '.work', 'dist.tar'), '-C', join(REPO, 'bench', '.work'), '--strip-components=0'],
-      { stdio: 'ignore' }
-    )
-    tar.once('error', reject)
-    tar.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar exited ${code}`))))
+  const tar = await runProcess('tar', ['-xf', join(REPO, 'bench', '.work', 'dist.tar'), '-C', join(REPO, 'bench', '.work')], {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+    timeoutMs: 60_000
   })
+  if (tar.code !== 0) throw new Error(`tar exited ${tar.code}: ${tar.stderr}`)
   Object.assign(bundle, {
     dir: target,
     entry: join(target, 'index.js'),
