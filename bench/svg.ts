@@ -25,7 +25,7 @@ export function barChart(title: string, subtitle: string, bars: readonly Bar[], 
   const W = 860
   const left = 250
   const right = 150
-  const top = 64
+  const top = 80
   const row = 40
   const plotW = W - left - right
   const H = top + bars.length * row + 64
@@ -80,9 +80,9 @@ export function barChart(title: string, subtitle: string, bars: readonly Bar[], 
   })
   const fx = x(floor.value)
   out.push(
-    `<line x1="${fmt(fx)}" y1="${top - 10}" x2="${fmt(fx)}" y2="${plotBottom}" stroke="#cf222e" stroke-width="2" stroke-dasharray="5,4"/>`
+    `<line x1="${fmt(fx)}" y1="${top - 8}" x2="${fmt(fx)}" y2="${plotBottom}" stroke="#cf222e" stroke-width="2" stroke-dasharray="5,4"/>`
   )
-  out.push(`<text x="${fmt(fx + 4)}" y="${top - 12}" fill="#cf222e">${esc(floor.label)}</text>`)
+  out.push(`<text x="${fmt(fx + 4)}" y="${top - 10}" fill="#cf222e">${esc(floor.label)}</text>`)
   out.push(
     `<rect x="${left}" y="${H - 28}" width="12" height="12" fill="#9ecbff"/><rect x="${left + 12}" y="${H - 28}" width="12" height="12" fill="#d0d7de"/>`
   )
