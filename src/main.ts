@@ -24,10 +24,15 @@ export async function run(): Promise<void> {
     return
   }
   const auth = settings.auth.kind === 'oidc' ? settings.auth : undefined
+  const warnings: string[] = []
+  const warn = (message: string): void => {
+    warnings.push(message)
+    core.warning(message)
+  }
   let idToken: GitHubIdToken | undefined
   let kek: Kek | undefined
-  const warnings = initialWarnings(settings)
   try {
+    initialWarnings(settings).forEach(warn)
     idToken = auth && new GitHubIdToken(auth.audience)
     idToken?.prefetch()
     const connections = new Connections()
@@ -35,19 +40,20 @@ export async function run(): Promise<void> {
     const credential = createCredential(settings.auth, settings.cloud, idToken, connections)
     const vault = new VaultClient(credential, settings.cloud, connections, [settings.vault.url, settings.kek.vault.url])
     const pacer = new VaultPacer()
-    core.info(`Reading the KEK ${kekUrl(settings.kek)} and making ${settings.secretNames.length} wrapped BEK(s) in ${settings.vault.url}`)
+
+    core.info(`Reading the KEK ${kekUrl(settings.kek)}; making ${settings.secretNames.length} wrapped BEK(s) in ${settings.vault.url}`)
     const kekRead = readKek(vault, settings.kek).then((checked) => {
       kek = checked
       pacer.useKek(checked)
       core.info(`KEK: ${checked.kid} (${checked.kty} ${checked.bits}-bit)`)
-      for (const warning of kekWarnings(checked, settings.osType)) warnings.push(warning)
+      kekWarnings(checked, settings.osType).forEach(warn)
       return checked
     })
     // Every BEK awaits it, but maybe not before it fails (a BEK may first check its name).
     kekRead.catch(() => undefined)
     const kekUrlNow = (): string => kek?.kid ?? kekUrl(settings.kek)
     const result = await makeBeks({ vault, settings, kek: kekRead, kekUrlNow, pacer }, settings.secretNames, settings.maxParallel)
-    for (const warning of warnings) core.warning(warning)
+
     setOutputs(result.beks)
     const failure = result.error === undefined ? undefined : describeError(result.error, { ...auth, oidcClaims: idToken?.claims })
     await writeSummary({ settings, beks: result.beks, kekUrl: kek?.kid, warnings, failure, missing: result.missing })
