@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startLocalAzure, type LocalAzure, type LocalAzureOptions } from '../emulator/index.ts'
+import { provisionBekVault } from '../emulator/provision.ts'
 
 export const VAULT = 'bek-bench'
 export const KEK = 'disk-kek'
@@ -24,13 +25,7 @@ export interface BenchWorld {
 
 export async function createBenchWorld(options: LocalAzureOptions): Promise<BenchWorld> {
   const azure = await startLocalAzure(options)
-  azure.keyVault.createVault(VAULT)
-  await azure.keyVault.createKey(VAULT, KEK, { size: KEK_BITS })
-  const app = azure.entra.registerApp({
-    federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }]
-  })
-  azure.keyVault.grant(VAULT, app.objectId, 'Key Vault Crypto Service Encryption User')
-  azure.keyVault.grant(VAULT, app.objectId, 'Key Vault Secrets Officer')
+  const app = await provisionBekVault(azure, { vault: VAULT, kek: KEK, kekBits: KEK_BITS, subject: SUBJECT })
   const dir = await mkdtemp(join(tmpdir(), 'bek-bench-'))
   const vaultUrl = `https://${VAULT}.vault.azure.net`
   return {

@@ -1,33 +1,26 @@
 // `npm run emulator`: a long-running demo environment for trying the action by hand.
 import { startLocalAzure } from './index.ts'
-
-const SUBJECT = 'repo:contoso/infra:ref:refs/heads/main'
+import { provisionBekVault } from './provision.ts'
 
 const azure = await startLocalAzure({
   latencyMs: Number(process.env['LOCAL_AZURE_LATENCY_MS'] ?? 0),
   throttling: process.env['LOCAL_AZURE_THROTTLING'] === '1'
 })
-azure.keyVault.createVault('bek-demo')
-const kek = await azure.keyVault.createKey('bek-demo', 'disk-kek', { size: 3072 })
-const app = azure.entra.registerApp({
-  federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }]
-})
-azure.keyVault.grant('bek-demo', app.objectId, 'Key Vault Crypto Service Encryption User')
-azure.keyVault.grant('bek-demo', app.objectId, 'Key Vault Secrets Officer')
+const demo = await provisionBekVault(azure, { vault: 'bek-demo' })
 
 const q = (v: string) => `'${v.replace(/'/g, "'\\''")}'`
 const lines = [
   '# local Azure stand-ins are running (Ctrl-C to stop)',
   `#   vault      https://bek-demo.vault.azure.net/  (RBAC, tenant ${azure.entra.tenantId})`,
-  `#   KEK        ${kek.kid}  (RSA-3072)`,
-  `#   app        client id ${app.clientId}, object id ${app.objectId}`,
-  `#   federated  ${azure.github.issuer}  sub=${SUBJECT}`,
+  `#   KEK        ${demo.kekId}  (RSA-3072)`,
+  `#   app        client id ${demo.clientId}, object id ${demo.objectId}`,
+  `#   federated  ${azure.github.issuer}  sub=${demo.subject}`,
   '',
   ...Object.entries(azure.env()).map(([k, v]) => `export ${k}=${q(v)}`),
   'export GITHUB_OUTPUT=$(mktemp) GITHUB_STEP_SUMMARY=$(mktemp) GITHUB_ENV=$(mktemp) GITHUB_STATE=$(mktemp) GITHUB_PATH=$(mktemp)',
   '',
   '# Action inputs contain hyphens, which bash cannot export; pass them with env(1):',
-  `env 'INPUT_KEY-VAULT=bek-demo' 'INPUT_KEK-NAME=disk-kek' 'INPUT_CLIENT-ID=${app.clientId}' 'INPUT_TENANT-ID=${azure.entra.tenantId}' \\`,
+  `env 'INPUT_KEY-VAULT=bek-demo' 'INPUT_KEK-NAME=disk-kek' 'INPUT_CLIENT-ID=${demo.clientId}' 'INPUT_TENANT-ID=${azure.entra.tenantId}' \\`,
   "    'INPUT_SECRET-NAME=bek-demo-disk' node dist/index.js"
 ]
 console.log(lines.join('\n'))

@@ -7,11 +7,11 @@
 import { constants, createHash, createPrivateKey, privateDecrypt } from 'node:crypto'
 import { proxyClient } from '../emulator/http-client.ts'
 import { startLocalAzure } from '../emulator/index.ts'
+import { provisionBekVault } from '../emulator/provision.ts'
 import { runAction } from '../emulator/runner.ts'
 
 const VAULT = 'bek-demo'
 const KEK = 'disk-kek'
-const SUBJECT = 'repo:contoso/infra:ref:refs/heads/main'
 const say = (title: string): void => console.log(`\n\u25b6 ${title}`)
 const indent = (text: string): string => text.trimEnd().replace(/^/gm, '    ')
 const fingerprint = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex').slice(0, 16)
@@ -19,29 +19,16 @@ const fingerprint = (bytes: Buffer): string => createHash('sha256').update(bytes
 say('Starting local stand-ins of Entra ID, Key Vault and GitHub OIDC (reached by their real host names through a local proxy)')
 const azure = await startLocalAzure()
 try {
-  azure.keyVault.createVault(VAULT)
-  const kek = await azure.keyVault.createKey(VAULT, KEK, { size: 3072 })
-  const app = azure.entra.registerApp({
-    federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }]
-  })
-  azure.keyVault.grant(VAULT, app.objectId, 'Key Vault Crypto Service Encryption User')
-  azure.keyVault.grant(VAULT, app.objectId, 'Key Vault Secrets Officer')
+  const demo = await provisionBekVault(azure, { vault: VAULT, kek: KEK })
   console.log(
     indent(
-      `vault       https://${VAULT}.vault.azure.net (RBAC, tenant ${app.tenantId})\n` +
-        `KEK         ${kek.kid} (RSA-3072)\n` +
-        `federation  app ${app.clientId} trusts ${SUBJECT}`
+      `vault       ${demo.vaultUrl} (RBAC, tenant ${demo.tenantId})\n` +
+        `KEK         ${demo.kekId} (RSA-3072)\n` +
+        `federation  app ${demo.clientId} trusts ${demo.subject}`
     )
   )
 
-  const inputs = {
-    'key-vault': VAULT,
-    'kek-name': KEK,
-    'client-id': app.clientId,
-    'tenant-id': app.tenantId,
-    'os-type': 'linux',
-    verify: 'true'
-  }
+  const inputs = { ...demo.inputs, 'os-type': 'linux', verify: 'true' }
   say(`Running dist/index.js as the runner would, with inputs ${JSON.stringify(inputs)}`)
   const result = await runAction({ localAzure: azure, inputs })
   // The runner swallows mask commands and shows debug lines only in debug mode.
@@ -70,7 +57,7 @@ try {
   say('Proof: the vault unwraps the stored value back to the key')
   const http = proxyClient(azure.proxyUrl, azure.caPath)
   try {
-    const token = azure.entra.issueAccessToken(app.clientId, 'https://vault.azure.net')
+    const token = azure.entra.issueAccessToken(demo.clientId, 'https://vault.azure.net')
     const answer = await http.request('POST', `${result.outputs['kek-url']}/unwrapkey?api-version=7.5`, {
       headers: { authorization: `Bearer ${token}` },
       body: { alg: secret.tags.DiskEncryptionKeyEncryptionAlgorithm, value: secret.value }

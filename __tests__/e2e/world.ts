@@ -7,6 +7,7 @@
 import { constants, createPrivateKey, privateDecrypt } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach } from '@jest/globals'
 import { startLocalAzure, type LocalAzure, type LocalAzureOptions } from '../../emulator/index.ts'
+import { provisionBekVault } from '../../emulator/provision.ts'
 import { runAction, type RunActionResult } from '../../emulator/runner.ts'
 
 export const VAULT = 'bek-e2e'
@@ -31,20 +32,14 @@ export interface World {
 
 export async function createWorld(options: LocalAzureOptions = {}): Promise<World> {
   const azure = await startLocalAzure(options)
-  azure.keyVault.createVault(VAULT)
-  const kek = await azure.keyVault.createKey(VAULT, KEK, { size: 3072 })
-  const app = azure.entra.registerApp({
-    federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }]
-  })
-  azure.keyVault.grant(VAULT, app.objectId, 'Key Vault Crypto Service Encryption User')
-  azure.keyVault.grant(VAULT, app.objectId, 'Key Vault Secrets Officer')
-  const inputs = { 'key-vault': VAULT, 'kek-name': KEK, 'client-id': app.clientId, 'tenant-id': app.tenantId }
+  const provisioned = await provisionBekVault(azure, { vault: VAULT, kek: KEK, subject: SUBJECT })
+  const { inputs } = provisioned
   return {
     azure,
-    clientId: app.clientId,
-    objectId: app.objectId,
-    tenantId: app.tenantId,
-    kekVersion: kek.version,
+    clientId: provisioned.clientId,
+    objectId: provisioned.objectId,
+    tenantId: provisioned.tenantId,
+    kekVersion: provisioned.kekVersion,
     inputs,
     run: (extra = {}, { debug, env } = {}) =>
       runAction({ localAzure: azure, inputs: { ...inputs, ...extra }, debug, env, timeoutMs: 60_000 }),
