@@ -1,9 +1,9 @@
 /**
  * One Key Vault pipeline for the whole run, built from the Azure SDK's own parts: its retry
- * (429 with Retry-After, transient 5xx and network errors, bounded), proxy, keep-alive, user
- * agent and bearer-token policies. One pipeline means one token cache and one connection pool
- * for every call, and because the token scope comes from the cloud table no request is spent
- * on the unauthenticated challenge that each SDK client sends first.
+ * (429 with Retry-After, transient 5xx and network errors, bounded), user agent and
+ * bearer-token policies, over the run's keep-alive connections. One pipeline means one token
+ * cache for every call, and because the token scope comes from the cloud table no request is
+ * spent on the unauthenticated challenge that each SDK client sends first.
  */
 import type { TokenCredential } from '@azure/core-auth'
 import {
