@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runProcess, works } from '../proc.ts'
-import { newSecretName, tail, type Peer, type PeerRun } from './types.ts'
+import { newSecretName, peerRun, type Peer, type PeerRun } from './types.ts'
 
 const SCRIPT = fileURLToPath(new URL('./az-cli.sh', import.meta.url))
 
@@ -29,14 +29,7 @@ export const azCliPeer: Peer = {
         env: world.peerEnv({ SECRET_NAME: secretName, AZURE_CONFIG_DIR: configDir, AZURE_CORE_COLLECT_TELEMETRY: 'no' }),
         timeoutMs: 120_000
       })
-      const ok = r.code === 0
-      return {
-        ok,
-        ms: r.ms,
-        spawnedAt: r.spawnedAt,
-        secretName,
-        ...(ok ? {} : { error: r.timedOut ? 'timed out' : tail(r.stderr + r.stdout) })
-      }
+      return peerRun(r, secretName)
     } finally {
       await rm(configDir, { recursive: true, force: true })
     }

@@ -1,7 +1,7 @@
 // Peer: the reference REST flow as a plain curl script (bench/peers/curl-flow.sh).
 import { fileURLToPath } from 'node:url'
 import { runProcess, works } from '../proc.ts'
-import { newSecretName, tail, type Peer, type PeerRun } from './types.ts'
+import { newSecretName, peerRun, type Peer, type PeerRun } from './types.ts'
 
 const SCRIPT = fileURLToPath(new URL('./curl-flow.sh', import.meta.url))
 
@@ -15,13 +15,6 @@ export const curlPeer: Peer = {
   async run(world): Promise<PeerRun> {
     const secretName = newSecretName('curl')
     const r = await runProcess('bash', [SCRIPT], { env: world.peerEnv({ SECRET_NAME: secretName }), timeoutMs: 60_000 })
-    const ok = r.code === 0
-    return {
-      ok,
-      ms: r.ms,
-      spawnedAt: r.spawnedAt,
-      secretName,
-      ...(ok ? {} : { error: r.timedOut ? 'timed out' : tail(r.stderr + r.stdout) })
-    }
+    return peerRun(r, secretName)
   }
 }

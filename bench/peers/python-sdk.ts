@@ -1,7 +1,7 @@
 // Peer: the Azure SDK for Python (Debian's python3-azure) with /usr/bin/python3 (bench/peers/python-sdk.py).
 import { fileURLToPath } from 'node:url'
 import { runProcess, works } from '../proc.ts'
-import { newSecretName, tail, type Peer, type PeerRun } from './types.ts'
+import { newSecretName, peerRun, type Peer, type PeerRun } from './types.ts'
 
 const SCRIPT = fileURLToPath(new URL('./python-sdk.py', import.meta.url))
 const PYTHON = '/usr/bin/python3'
@@ -16,13 +16,6 @@ export const pythonPeer: Peer = {
   async run(world): Promise<PeerRun> {
     const secretName = newSecretName('py')
     const r = await runProcess(PYTHON, [SCRIPT], { env: world.peerEnv({ SECRET_NAME: secretName }), timeoutMs: 60_000 })
-    const ok = r.code === 0
-    return {
-      ok,
-      ms: r.ms,
-      spawnedAt: r.spawnedAt,
-      secretName,
-      ...(ok ? {} : { error: r.timedOut ? 'timed out' : tail(r.stderr + r.stdout) })
-    }
+    return peerRun(r, secretName)
   }
 }

@@ -1,3 +1,4 @@
+import type { ProcResult } from '../proc.ts'
 import type { BenchWorld } from '../world.ts'
 
 export interface PeerRun {
@@ -22,3 +23,15 @@ export interface Peer {
 export const newSecretName = (prefix: string): string => `${prefix}-${crypto.randomUUID().toUpperCase()}`
 
 export const tail = (text: string, lines = 5): string => text.trim().split('\n').slice(-lines).join(' | ')
+
+/** A peer's run as the bench records it, from the process that ran it. */
+export function peerRun(process: ProcResult, secretName: string): PeerRun {
+  const ok = process.code === 0
+  return {
+    ok,
+    ms: process.ms,
+    spawnedAt: process.spawnedAt,
+    secretName,
+    ...(ok ? {} : { error: process.timedOut ? 'timed out' : tail(process.stderr + process.stdout) })
+  }
+}
