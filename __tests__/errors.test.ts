@@ -116,3 +116,12 @@ describe('Key Vault errors', () => {
 test('an actionable error passes through unchanged', () => {
   expect(describeError(new ActionableError('do this'), {})).toBe('do this')
 })
+
+test("a key's own refusal points at the KEK, a secret's does not", () => {
+  expect(describeError(vaultError('wrapKey', 403, 'Forbidden', 'Operation wrapKey is not permitted on this key.'), {})).toMatch(
+    /key's own settings/
+  )
+  expect(
+    describeError(vaultError('getSecret', 403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled'), {})
+  ).not.toMatch(/KEK/)
+})

@@ -3,12 +3,12 @@
  * KEK, stored as a secret ADE accepts. The plaintext is zeroed whatever happens.
  */
 import * as core from '@actions/core'
-import { ActionableError } from './errors.ts'
+import { ActionableError, describeError } from './errors.ts'
 import type { Settings } from './inputs.ts'
 import { type Kek, checkPlaintextFits } from './kek.ts'
 import { generateKey } from './key-bytes.ts'
 import type { VaultPacer } from './rate-limit.ts'
-import { type StoredSecret, notAWrappedBek, readSecret, storeSecret, storedSecret } from './secret.ts'
+import { type StoredSecret, disableSecret, notAWrappedBek, readSecret, storeSecret, storedSecret } from './secret.ts'
 import { TAG_KEK_URL, buildTags } from './tags.ts'
 import type { VaultClient } from './vault-client.ts'
 import { verifyUnwrap, wrapKey } from './wrap.ts'
@@ -73,7 +73,16 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
     const stored = await storeSecret(vault, settings.vault, name, wrapped.value, tags)
     if (settings.verify) {
       await pacer.keyOperations.take()
-      await verifyUnwrap(vault, wrapped, settings.algorithm, key)
+      await verifyUnwrap(vault, wrapped, settings.algorithm, key).catch(async (error: unknown) => {
+        // A BEK is stored fully or not at all: an unverified one must not be used.
+        await disableSecret(vault, stored)
+        throw new ActionableError(
+          `${describeVerifyFailure(error)} The stored version ${stored.url} was disabled; run again with if-exists: new-version.`,
+          {
+            cause: error
+          }
+        )
+      })
       core.info(`Verified: the vault unwraps ${stored.url} to the key.`)
     }
     return { ...stored, kekUrl: kek.kid, reused: false }
@@ -85,12 +94,14 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
 /** Applies if-exists to a secret that is already there: the BEK to reuse, undefined to add a version, or an error. */
 function decideOnExisting(settings: Settings, name: string, existing: Parameters<typeof notAWrappedBek>[0]): Bek | undefined {
   const current = storedSecret(name, existing)
-  const where = `Secret '${name}' already exists in ${settings.vault.name} (version ${current.version})`
+  const where = `Secret '${name}' already exists in ${settings.vault.name}${current.version ? ` (version ${current.version})` : ''}`
   if (settings.ifExists === 'fail') {
     throw new ActionableError(
       `${where}. Set if-exists: reuse to keep it, if-exists: new-version to add a version, or choose another secret-name.`
     )
   }
+  // A disabled latest version cannot be read, so it cannot be checked either; a new version is what was asked.
+  if (settings.ifExists === 'new-version' && existing.attributes?.enabled === false) return undefined
   const problem = notAWrappedBek(existing)
   if (problem)
     throw new ActionableError(
@@ -100,4 +111,8 @@ function decideOnExisting(settings: Settings, name: string, existing: Parameters
   const kekUrl = existing.tags?.[TAG_KEK_URL] ?? ''
   core.info(`${where}; reusing it (if-exists: reuse). Its KEK is ${kekUrl}.`)
   return { ...current, kekUrl, reused: true }
+}
+
+function describeVerifyFailure(error: unknown): string {
+  return error instanceof ActionableError ? error.message : `Verification failed: ${describeError(error, {})}`
 }

@@ -93,7 +93,8 @@ function describeVaultError(error: VaultError): string {
     if (error.innerCode === 'ForbiddenByPolicy') {
       return `An Azure Policy assignment denied the request to ${grant.doing} in ${vault}. ${said}. Ask the policy's owner for an exemption for this vault; note that ADE does not support DENY-mode secret-expiration policies.`
     }
-    if (/not (?:permitted|allowed) on|disabled|expired|not valid/i.test(error.message)) {
+    const keyOperation = error.operation === 'getKey' || error.operation === 'wrapKey' || error.operation === 'unwrapKey'
+    if (keyOperation && /not (?:permitted|allowed) on|disabled|expired|not valid/i.test(error.message)) {
       return `Key Vault refused to ${grant.doing} because of the key's own settings. ${said}. Check the KEK is enabled, within its activation and expiry dates, and allows the operation (key_ops).`
     }
     return (

@@ -2,7 +2,7 @@
 import * as core from '@actions/core'
 import type { VaultRef } from './inputs.ts'
 import { CONTENT_TYPE, TAG_KEK_URL } from './tags.ts'
-import type { VaultClient } from './vault-client.ts'
+import { type VaultClient, VaultError } from './vault-client.ts'
 
 export interface SecretBundle {
   id?: string
@@ -23,9 +23,15 @@ const secretUrl = (vault: VaultRef, name: string): string => `${vault.url}/secre
 
 /** The latest version of a secret, or undefined if there is none (deleted ones included). */
 export async function readSecret(vault: VaultClient, ref: VaultRef, name: string): Promise<SecretBundle | undefined> {
-  const bundle = await vault.jsonOrNotFound<SecretBundle>({ operation: 'getSecret', method: 'GET', url: `${secretUrl(ref, name)}/` })
-  if (bundle?.value) core.setSecret(bundle.value)
-  return bundle
+  try {
+    const bundle = await vault.jsonOrNotFound<SecretBundle>({ operation: 'getSecret', method: 'GET', url: `${secretUrl(ref, name)}/` })
+    if (bundle?.value) core.setSecret(bundle.value)
+    return bundle
+  } catch (error) {
+    // Key Vault will not show a disabled version, only say that it is disabled.
+    if (error instanceof VaultError && error.innerCode === 'SecretDisabled') return { attributes: { enabled: false } }
+    throw error
+  }
 }
 
 export async function storeSecret(
@@ -40,11 +46,17 @@ export async function storeSecret(
   return storedSecret(name, bundle)
 }
 
+/** Disables one stored version, so that neither ADE nor a later if-exists: reuse can use it. */
+export async function disableSecret(vault: VaultClient, secret: StoredSecret): Promise<void> {
+  const body = JSON.stringify({ attributes: { enabled: false } })
+  await vault.json({ operation: 'setSecret', method: 'PATCH', url: secret.url, body })
+}
+
 /** Why an existing secret is not a wrapped BEK this action could reuse, or undefined if it is one. */
 export function notAWrappedBek(bundle: SecretBundle): string | undefined {
+  if (bundle.attributes?.enabled === false) return 'its latest version is disabled'
   if (bundle.contentType !== CONTENT_TYPE) return `its content type is '${bundle.contentType ?? ''}', not '${CONTENT_TYPE}'`
   if (!bundle.tags?.[TAG_KEK_URL]) return `it has no ${TAG_KEK_URL} tag`
-  if (bundle.attributes?.enabled === false) return 'its latest version is disabled'
   return undefined
 }
 

@@ -48,7 +48,7 @@ export class VaultError extends Error {
 
 export interface VaultRequest {
   readonly operation: VaultOperation
-  readonly method: 'GET' | 'POST' | 'PUT'
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH'
   /** Vault URL plus path, without query. */
   readonly url: string
   readonly body?: string | Buffer

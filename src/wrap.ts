@@ -44,9 +44,7 @@ export async function verifyUnwrap(vault: VaultClient, wrapped: WrappedKey, algo
   try {
     unwrapped = decodeJsonBase64UrlField(answer, 'value')
     if (unwrapped.length !== key.length || !timingSafeEqual(unwrapped, key)) {
-      throw new ActionableError(
-        `Verification failed: Key Vault unwrapped the stored value with ${wrapped.kid} to a different key. The secret must not be used.`
-      )
+      throw new ActionableError(`Verification failed: Key Vault unwrapped the stored value with ${wrapped.kid} to a different key.`)
     }
   } finally {
     answer.fill(0)

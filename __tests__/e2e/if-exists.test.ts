@@ -73,3 +73,33 @@ describe('if-exists', () => {
     expect(errors(result)).toEqual([expect.stringMatching(/deleted but recoverable.*Recover the deleted secret .* or purge it/)])
   })
 })
+
+describe('verify', () => {
+  test('a stored value that does not unwrap to the key is disabled, and reuse then refuses it', async () => {
+    const other = Buffer.alloc(32, 7).toString('base64url')
+    world.azure.faults.add({
+      host: 'bek-e2e.vault.azure.net',
+      method: 'POST',
+      path: /\/unwrapkey$/,
+      times: 1,
+      status: 200,
+      body: { kid: `https://bek-e2e.vault.azure.net/keys/disk-kek/${world.kekVersion}`, value: other }
+    })
+    const result = await world.run({ 'secret-name': 'vm-unverified', verify: 'true', 'os-type': 'linux' })
+    expect(result.exitCode).toBe(1)
+    expect(errors(result)).toEqual([
+      expect.stringMatching(
+        /Verification failed: .* to a different key\. The stored version https:\/\/bek-e2e\.vault\.azure\.net\/secrets\/vm-unverified\/[0-9a-f]{32} was disabled; run again with if-exists: new-version/
+      )
+    ])
+    const [stored] = world.versions('vm-unverified')
+    expect(stored.attributes.enabled).toBe(false)
+    expect(JSON.parse(result.outputs.secrets)).toEqual([])
+
+    const reuse = await world.run({ 'secret-name': 'vm-unverified', 'if-exists': 'reuse', 'os-type': 'linux' })
+    expect(errors(reuse)).toEqual([expect.stringMatching(/not a wrapped BEK this action can reuse: its latest version is disabled/)])
+    const again = await world.run({ 'secret-name': 'vm-unverified', 'if-exists': 'new-version', verify: 'true', 'os-type': 'linux' })
+    expect(errors(again)).toEqual([])
+    expect(world.versions('vm-unverified')).toHaveLength(2)
+  })
+})

@@ -24,7 +24,10 @@ export interface World {
   readonly inputs: Record<string, string>
   run(inputs?: Record<string, string>, options?: { debug?: boolean; env?: Record<string, string> }): Promise<RunActionResult>
   /** Versions of a secret as the vault stores them (latest last). */
-  versions(name: string, vault?: string): Array<{ value: string; contentType?: string; tags?: Record<string, string>; id: string }>
+  versions(
+    name: string,
+    vault?: string
+  ): Array<{ value: string; contentType?: string; tags?: Record<string, string>; id: string; attributes: { enabled: boolean } }>
   /** RSA-decrypts a wrapped value with the KEK's private key, independently of the vault. */
   unwrapLocally(value: string, algorithm: string, vault?: string, key?: string): Buffer
   close(): Promise<void>
