@@ -86,7 +86,7 @@ describe('key-vault', () => {
     ['https://a.b.vault.azure.net/', /not a vault name/],
     ['https://my-vault.vault.azure.cn/', /vault in AzureChinaCloud, but environment is AzureCloud/],
     ['https://my-hsm.managedhsm.azure.net/', /Managed HSM/],
-    ['my-vault.vault.azure.net', /not a URL/]
+    ['my-vault.vault.azure.net', /not a URL; give https:\/\/… \(or, for key-vault, just the vault name\)/]
   ])('refuses %s', (value, message) => {
     const error = failure({ ...base, 'key-vault': value })
     expect(error.input).toBe('key-vault')

@@ -164,7 +164,7 @@ function parseHttpsUrl(input: string, text: string): URL {
   try {
     url = new URL(text)
   } catch {
-    throw new InputError(input, `'${text}' is not a URL`)
+    throw new InputError(input, `'${text}' is not a URL; give https://… (or, for key-vault, just the vault name)`)
   }
   if (url.protocol !== 'https:') throw new InputError(input, `'${text}' must use https`)
   if (url.username || url.password) throw new InputError(input, `'${text}' must not carry user information`)
