@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Installs the independent Azure clients the interop tests (__tests__/interop/) run against the
-# stand-ins: Debian's python3-azure (Azure SDK for Python + python3-msal) and azure-cli.
+# Installs the independent tools the interop tests (__tests__/interop/) use: Debian's
+# python3-azure (Azure SDK for Python + python3-msal) and azure-cli, which run against the
+# stand-ins, and dislocker, whose dislocker-bek reads BitLocker startup-key (.BEK) files.
 # Idempotent: does nothing (0.3 s) when both are already usable. A fresh install takes 1.5-3 min
 # (70 packages, mostly azure-cli's). Needs root (or passwordless sudo) and Debian's apt (bookworm).
 set -euo pipefail
 
 have_python_sdk() { /usr/bin/python3 -c 'import azure.keyvault.keys, azure.keyvault.secrets, azure.identity, msal' >/dev/null 2>&1; }
 have_az() { command -v az >/dev/null 2>&1; }
+have_dislocker() { [ -x /usr/bin/dislocker-bek ]; }
 
-if have_python_sdk && have_az; then
-  echo "interop clients already installed: python3-azure, azure-cli"
+if have_python_sdk && have_az && have_dislocker; then
+  echo "interop tools already installed: python3-azure, azure-cli, dislocker"
   exit 0
 fi
 
@@ -28,6 +30,7 @@ fi
 packages=()
 have_python_sdk || packages+=(python3-azure)
 have_az || packages+=(azure-cli)
+have_dislocker || packages+=(dislocker)
 echo "installing ${packages[*]} (a few minutes)"
 started=$(date +%s)
 $SUDO apt-get update -qq
@@ -36,4 +39,5 @@ echo "installed ${packages[*]} in $(( $(date +%s) - started )) s"
 
 have_python_sdk || { echo "python3-azure installed but /usr/bin/python3 cannot import it" >&2; exit 1; }
 have_az || { echo "azure-cli installed but az is not on PATH" >&2; exit 1; }
-dpkg-query -W -f='${Package} ${Version}\n' python3-azure python3-msal azure-cli
+have_dislocker || { echo "dislocker installed but /usr/bin/dislocker-bek is missing" >&2; exit 1; }
+dpkg-query -W -f='${Package} ${Version}\n' python3-azure python3-msal azure-cli dislocker
