@@ -8,7 +8,7 @@ import type { Settings } from './inputs.ts'
 import { type Kek, checkPlaintextFits } from './kek.ts'
 import { generateKey } from './key-bytes.ts'
 import type { VaultPacer } from './rate-limit.ts'
-import { type StoredSecret, disableSecret, notAWrappedBek, readSecret, storeSecret, storedSecret } from './secret.ts'
+import { type SecretBundle, type StoredSecret, disableSecret, notAWrappedBek, readSecret, storeSecret, storedSecret } from './secret.ts'
 import { TAG_KEK_URL, buildTags } from './tags.ts'
 import type { VaultClient } from './vault-client.ts'
 import { verifyUnwrap, wrapKey } from './wrap.ts'
@@ -92,7 +92,7 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
 }
 
 /** Applies if-exists to a secret that is already there: the BEK to reuse, undefined to add a version, or an error. */
-function decideOnExisting(settings: Settings, name: string, existing: Parameters<typeof notAWrappedBek>[0]): Bek | undefined {
+function decideOnExisting(settings: Settings, name: string, existing: SecretBundle): Bek | undefined {
   const current = storedSecret(name, existing)
   const where = `Secret '${name}' already exists in ${settings.vault.name}${current.version ? ` (version ${current.version})` : ''}`
   if (settings.ifExists === 'fail') {

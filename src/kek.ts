@@ -4,7 +4,7 @@
  */
 import type { KekRef, OsType } from './inputs.ts'
 import { ActionableError } from './errors.ts'
-import type { VaultClient } from './vault-client.ts'
+import { type VaultClient, normaliseId } from './vault-client.ts'
 import { type WrapAlgorithm, maxPlaintextBytes } from './wrap-algorithms.ts'
 
 export interface Kek {
@@ -35,7 +35,7 @@ export async function readKek(vault: VaultClient, ref: KekRef): Promise<Kek> {
 function checkKek({ key, attributes }: KeyBundle, ref: KekRef): Kek {
   const url = kekUrl(ref)
   if (!key?.kid || !key.kty) throw new ActionableError(`Key Vault answered for ${url} without a key identifier or type`)
-  const kid = normaliseKeyId(key.kid)
+  const kid = normaliseId(key.kid)
   // The kid goes into the tags and later requests: it must name the key that was asked for.
   const asked = `${ref.vault.url}/keys/${ref.name}/`.toLowerCase()
   if (!kid.toLowerCase().startsWith(asked) || (ref.version && !kid.toLowerCase().endsWith(`/${ref.version}`))) {
@@ -79,12 +79,6 @@ export function checkPlaintextFits(kek: Kek, algorithm: WrapAlgorithm, bytes: nu
       `Input '${input}': ${bytes} bytes do not fit: ${algorithm} with the RSA-${kek.bits} KEK wraps at most ${limit} bytes.`
     )
   }
-}
-
-/** ADE refuses KEK URLs with a port and compares hosts as text, so drop `:443` and lower-case the host. */
-export function normaliseKeyId(kid: string): string {
-  const url = new URL(kid)
-  return `https://${url.hostname.toLowerCase()}${url.pathname.replace(/\/$/, '')}`
 }
 
 function modulusBits(n: string | undefined): number {

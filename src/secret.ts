@@ -2,7 +2,7 @@
 import * as core from '@actions/core'
 import type { VaultRef } from './inputs.ts'
 import { CONTENT_TYPE, TAG_KEK_URL } from './tags.ts'
-import { type VaultClient, VaultError } from './vault-client.ts'
+import { type VaultClient, VaultError, normaliseId } from './vault-client.ts'
 
 export interface SecretBundle {
   id?: string
@@ -61,6 +61,6 @@ export function notAWrappedBek(bundle: SecretBundle): string | undefined {
 }
 
 export function storedSecret(name: string, bundle: SecretBundle): StoredSecret {
-  const url = (bundle.id ?? '').replace(/:443(?=\/)/, '')
+  const url = bundle.id ? normaliseId(bundle.id) : ''
   return { name, url, version: url.slice(url.lastIndexOf('/') + 1) }
 }

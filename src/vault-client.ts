@@ -125,6 +125,15 @@ export class VaultClient {
   }
 }
 
+/**
+ * A Key Vault identifier (a key's kid, a secret's id) as outputs and tags carry it: ADE
+ * refuses URLs with a port and compares hosts as text, so no `:443` and a lower-case host.
+ */
+export function normaliseId(id: string): string {
+  const url = new URL(id)
+  return `https://${url.hostname.toLowerCase()}${url.pathname.replace(/\/$/, '')}`
+}
+
 function parseErrorBody(body: string): { code?: string; message?: string; innerCode?: string } {
   try {
     const { error } = JSON.parse(body) as { error?: { code?: string; message?: string; innererror?: { code?: string } } }

@@ -7,8 +7,7 @@ import { timingSafeEqual } from 'node:crypto'
 import * as core from '@actions/core'
 import { ActionableError } from './errors.ts'
 import { decodeJsonBase64UrlField, keyOperationBody } from './key-bytes.ts'
-import { normaliseKeyId } from './kek.ts'
-import type { VaultClient } from './vault-client.ts'
+import { type VaultClient, normaliseId } from './vault-client.ts'
 import type { WrapAlgorithm } from './wrap-algorithms.ts'
 
 export interface WrappedKey {
@@ -30,7 +29,7 @@ export async function wrapKey(vault: VaultClient, keyUrl: string, algorithm: Wra
     })
     if (!result.value || !result.kid) throw new ActionableError(`Key Vault's wrapkey answer for ${keyUrl} has no value or kid`)
     core.setSecret(result.value)
-    return { kid: normaliseKeyId(result.kid), value: result.value }
+    return { kid: normaliseId(result.kid), value: result.value }
   } finally {
     body.fill(0)
   }
