@@ -39,20 +39,14 @@ export function kvError(
 
 export const badParameter = (message: string) => kvError(400, 'BadParameter', message)
 
-export function keyNotFound(name: string, version?: string): ServiceResponse {
-  const id = version ? `${name}/${version}` : name
-  return kvError(
-    404,
-    'KeyNotFound',
-    `A key with (name/id) ${id} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`
-  )
-}
+export const keyNotFound = (name: string, version?: string): ServiceResponse => notFound('key', name, version)
+export const secretNotFound = (name: string, version?: string): ServiceResponse => notFound('secret', name, version)
 
-export function secretNotFound(name: string, version?: string): ServiceResponse {
+function notFound(kind: 'key' | 'secret', name: string, version?: string): ServiceResponse {
   const id = version ? `${name}/${version}` : name
   return kvError(
     404,
-    'SecretNotFound',
-    `A secret with (name/id) ${id} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`
+    kind === 'key' ? 'KeyNotFound' : 'SecretNotFound',
+    `A ${kind} with (name/id) ${id} was not found in this key vault. If you recently deleted this ${kind} you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`
   )
 }
