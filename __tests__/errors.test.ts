@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
 import { RestError, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline'
-import { ActionableError, describeError } from '../src/errors.ts'
+import { ActionableError } from '../src/actionable-error.ts'
+import { describeError } from '../src/errors.ts'
 import { VaultError, type VaultOperation } from '../src/vault-client.ts'
 
 const claims = {

@@ -3,7 +3,8 @@
  * KEK, stored as a secret ADE accepts. The plaintext is zeroed whatever happens.
  */
 import * as core from '@actions/core'
-import { ActionableError, describeError } from './errors.ts'
+import { ActionableError } from './actionable-error.ts'
+import { describeError } from './errors.ts'
 import type { Settings } from './inputs.ts'
 import { type Kek, checkPlaintextFits } from './kek.ts'
 import { generateKey } from './key-bytes.ts'

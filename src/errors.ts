@@ -3,11 +3,9 @@
  * permission, role, setting or input.
  */
 import { isRestError } from '@azure/core-rest-pipeline'
+import { ActionableError } from './actionable-error.ts'
 import { type OidcClaims, formatAudience } from './github-oidc.ts'
 import { VaultError, type VaultOperation } from './vault-client.ts'
-
-/** An error whose message already tells the user what to do. */
-export class ActionableError extends Error {}
 
 export interface ErrorContext {
   readonly clientId?: string

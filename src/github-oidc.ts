@@ -3,7 +3,7 @@
  * app's federated credential. Its claims (never the token) are kept to explain a rejection.
  */
 import * as core from '@actions/core'
-import { ActionableError } from './errors.ts'
+import { ActionableError } from './actionable-error.ts'
 
 export interface OidcClaims {
   readonly iss?: string

@@ -9,10 +9,10 @@ import { resolve } from 'node:path'
 import * as core from '@actions/core'
 import { type Cloud, CLOUD_NAMES, cloudOfHost, findCloud } from './clouds.ts'
 import { BekFormatError, type BekFile, parseBekFile } from './bek-file.ts'
+import { OS_TYPES, type OsType } from './os-type.ts'
 import { ADE_TAG_NAMES, MAX_TAGS } from './tags.ts'
 import { WRAP_ALGORITHMS, type WrapAlgorithm, maxPlaintextBytes } from './wrap-algorithms.ts'
 
-export type OsType = 'windows' | 'linux'
 export type IfExists = 'fail' | 'reuse' | 'new-version'
 
 export interface VaultRef {
@@ -86,7 +86,7 @@ export function getSettings(input: (name: string) => string = (name) => core.get
   const vault = parseVault(input('key-vault'), cloud)
   const kek = parseKek(input('kek-name'), input('kek-version'), input('kek-url'), vault, cloud)
   const algorithm = parseChoice('algorithm', input('algorithm'), WRAP_ALGORITHMS, 'RSA-OAEP')
-  const osType = parseChoice('os-type', input('os-type'), ['windows', 'linux'] as const, 'windows')
+  const osType = parseChoice('os-type', input('os-type'), OS_TYPES, 'windows')
   const keyFile = parseKeyFile(input('key-file'), input('key-size'), algorithm, osType)
   const secretNames = parseSecretNames(input('secret-name'), input('count'), keyFile)
   return {

@@ -2,8 +2,9 @@
  * Reads the Key Encryption Key and checks that ADE can use it: RSA, enabled, within its
  * validity dates, and allowed to wrap (now) and unwrap (at every boot of the VM).
  */
-import type { KekRef, OsType } from './inputs.ts'
-import { ActionableError } from './errors.ts'
+import { ActionableError } from './actionable-error.ts'
+import type { KekRef } from './inputs.ts'
+import type { OsType } from './os-type.ts'
 import { type VaultClient, normaliseId } from './vault-client.ts'
 import { type WrapAlgorithm, maxPlaintextBytes } from './wrap-algorithms.ts'
 

@@ -2,7 +2,7 @@
  * The tags that make a Key Vault secret a KEK-wrapped BEK for Azure Disk Encryption: ADE and
  * the tools around it (Backup, Site Recovery, the recovery scripts) read them back.
  */
-import type { OsType } from './inputs.ts'
+import type { OsType } from './os-type.ts'
 import type { WrapAlgorithm } from './wrap-algorithms.ts'
 
 export const CONTENT_TYPE = 'Wrapped BEK'

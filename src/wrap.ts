@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import * as core from '@actions/core'
-import { ActionableError } from './errors.ts'
+import { ActionableError } from './actionable-error.ts'
 import { decodeJsonBase64UrlField, keyOperationBody } from './key-bytes.ts'
 import { type VaultClient, normaliseId } from './vault-client.ts'
 import type { WrapAlgorithm } from './wrap-algorithms.ts'
