@@ -39,9 +39,15 @@ export type Auth =
   | { readonly kind: 'oidc'; readonly clientId: string; readonly tenantId: string; readonly audience: string }
   | { readonly kind: 'environment' }
 
-export interface Settings {
+/** The inputs every action of this repository takes, with the same meaning and checks. */
+export interface CommonSettings {
   readonly cloud: Cloud
   readonly vault: VaultRef
+  readonly auth: Auth
+  readonly maxParallel: number
+}
+
+export interface Settings extends CommonSettings {
   readonly kek: KekRef
   /** One name per BEK to create, in the order the user asked for them. */
   readonly secretNames: readonly string[]
@@ -55,8 +61,6 @@ export interface Settings {
   readonly tags: ReadonlyArray<readonly [string, string]>
   readonly ifExists: IfExists
   readonly verify: boolean
-  readonly auth: Auth
-  readonly maxParallel: number
 }
 
 export class InputError extends Error {
@@ -82,16 +86,15 @@ const TAG_TEXT_MAX = 256
 
 /** Reads the inputs the way the runner passes them (`INPUT_<NAME>` variables). */
 export function getSettings(input: (name: string) => string = (name) => core.getInput(name)): Settings {
-  const cloud = parseCloud(input('environment'))
-  const vault = parseVault(input('key-vault'), cloud)
+  const common = getCommonSettings(input)
+  const { cloud, vault } = common
   const kek = parseKek(input('kek-name'), input('kek-version'), input('kek-url'), vault, cloud)
   const algorithm = parseChoice('algorithm', input('algorithm'), WRAP_ALGORITHMS, 'RSA-OAEP')
   const osType = parseChoice('os-type', input('os-type'), OS_TYPES, 'windows')
   const keyFile = parseKeyFile(input('key-file'), input('key-size'), algorithm, osType)
   const secretNames = parseSecretNames(input('secret-name'), input('count'), keyFile)
   return {
-    cloud,
-    vault,
+    ...common,
     kek,
     secretNames: secretNames.names,
     secretNamesMayExist: !secretNames.generated,
@@ -101,7 +104,16 @@ export function getSettings(input: (name: string) => string = (name) => core.get
     osType,
     tags: parseTags(input('tags')),
     ifExists: parseChoice('if-exists', input('if-exists'), ['fail', 'reuse', 'new-version'] as const, 'fail'),
-    verify: parseBoolean('verify', input('verify')),
+    verify: parseBoolean('verify', input('verify'))
+  }
+}
+
+/** key-vault, environment, sign-in and max-parallel: what every action here reads first. */
+export function getCommonSettings(input: (name: string) => string = (name) => core.getInput(name)): CommonSettings {
+  const cloud = parseCloud(input('environment'))
+  return {
+    cloud,
+    vault: parseVault(input('key-vault'), cloud),
     auth: parseAuth(input('client-id'), input('tenant-id'), input('audience')),
     maxParallel: parseInteger('max-parallel', input('max-parallel'), 1, MAX_PARALLEL, DEFAULT_MAX_PARALLEL)
   }

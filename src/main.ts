@@ -5,15 +5,12 @@
 import * as core from '@actions/core'
 import { makeBeks } from './batch.ts'
 import type { Bek } from './bek.ts'
-import { Connections } from './connections.ts'
-import { createCredential } from './credential.ts'
-import { describeError } from './errors.ts'
-import { GitHubIdToken } from './github-oidc.ts'
+import type { Connections } from './connections.ts'
+import { type ErrorContext, describeError } from './errors.ts'
 import { type Settings, getSettings } from './inputs.ts'
 import { type Kek, kekUrl, kekWarnings, readKek } from './kek.ts'
-import { VaultPacer } from './rate-limit.ts'
+import { openSession } from './session.ts'
 import { writeSummary } from './summary.ts'
-import { VaultClient } from './vault-client.ts'
 
 export async function run(): Promise<void> {
   let settings: Settings
@@ -23,23 +20,18 @@ export async function run(): Promise<void> {
     core.setFailed(describeError(error, {}))
     return
   }
-  const auth = settings.auth.kind === 'oidc' ? settings.auth : undefined
   const warnings: string[] = []
   const warn = (message: string): void => {
     warnings.push(message)
     core.warning(message)
   }
-  let idToken: GitHubIdToken | undefined
+  let errorContext = (): ErrorContext => ({})
   let kek: Kek | undefined
   try {
     initialWarnings(settings).forEach(warn)
-    idToken = auth && new GitHubIdToken(auth.audience)
-    idToken?.prefetch()
-    const connections = new Connections()
-    preconnect(connections, settings)
-    const credential = createCredential(settings.auth, settings.cloud, idToken, connections)
-    const vault = new VaultClient(credential, settings.cloud, connections, [settings.vault.url, settings.kek.vault.url])
-    const pacer = new VaultPacer()
+    const session = openSession(settings, [settings.vault.url, settings.kek.vault.url], (connections) => preconnect(connections, settings))
+    errorContext = session.errorContext
+    const { vault, pacer } = session
 
     core.info(`Reading the KEK ${kekUrl(settings.kek)}; making ${settings.secretNames.length} wrapped BEK(s) in ${settings.vault.url}`)
     const kekRead = readKek(vault, settings.kek).then((checked) => {
@@ -55,23 +47,22 @@ export async function run(): Promise<void> {
     const result = await makeBeks({ vault, settings, kek: kekRead, kekUrlNow, pacer }, settings.secretNames, settings.maxParallel)
 
     setOutputs(result.beks)
-    const failure = result.error === undefined ? undefined : describeError(result.error, { ...auth, oidcClaims: idToken?.claims })
+    const failure = result.error === undefined ? undefined : describeError(result.error, errorContext())
     await writeSummary({ settings, beks: result.beks, kekUrl: kek?.kid, warnings, failure, missing: result.missing })
     if (failure) core.setFailed(`${failure}${partialFailureAdvice(settings, result.beks.length)}`)
   } catch (error) {
-    core.setFailed(describeError(error, { ...auth, oidcClaims: idToken?.claims }))
+    core.setFailed(describeError(error, errorContext()))
   } finally {
     settings.keyFile?.bytes.fill(0)
   }
 }
 
 /**
- * Opens the connections the run will need while the OIDC token is being fetched: one to Entra
- * ID, and one for each request the first BEK sends at once: KEK read and wrap, and the name
+ * Opens the connections to Key Vault the run will need while the OIDC token is being fetched
+ * (the session opens the one to Entra ID): one for each request the first BEK sends at once: KEK read and wrap, and the name
  * check when it runs alongside them.
  */
 function preconnect(connections: Connections, settings: Settings): void {
-  if (settings.auth.kind === 'oidc') connections.preconnect(new URL(settings.cloud.authorityHost).hostname)
   const vaultHost = new URL(settings.vault.url).hostname
   const kekHost = new URL(settings.kek.vault.url).hostname
   const nameChecks = settings.secretNamesMayExist && settings.ifExists !== 'reuse' ? 1 : 0

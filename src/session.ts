@@ -1,0 +1,44 @@
+/**
+ * What every action here needs before its first Key Vault request: the job's OIDC token
+ * (fetched at once), the run's connections, the credential, one vault client limited to the
+ * vaults in the inputs, and the per-vault pacer.
+ */
+import { Connections } from './connections.ts'
+import { createCredential } from './credential.ts'
+import type { ErrorContext } from './errors.ts'
+import { GitHubIdToken } from './github-oidc.ts'
+import type { CommonSettings } from './inputs.ts'
+import { VaultPacer } from './rate-limit.ts'
+import { VaultClient } from './vault-client.ts'
+
+export interface Session {
+  readonly connections: Connections
+  readonly vault: VaultClient
+  readonly pacer: VaultPacer
+  /** Who signed in, for error messages (never the token). */
+  errorContext(): ErrorContext
+}
+
+/**
+ * `vaultUrls`: the only vaults the client may send a token to. `preconnect` opens the
+ * connections the first requests will use while the token is on its way.
+ */
+export function openSession(
+  settings: CommonSettings,
+  vaultUrls: readonly string[],
+  preconnect: (connections: Connections) => void = () => undefined
+): Session {
+  const auth = settings.auth.kind === 'oidc' ? settings.auth : undefined
+  const idToken = auth && new GitHubIdToken(auth.audience)
+  idToken?.prefetch()
+  const connections = new Connections()
+  if (auth) connections.preconnect(new URL(settings.cloud.authorityHost).hostname)
+  preconnect(connections)
+  const credential = createCredential(settings.auth, settings.cloud, idToken, connections)
+  return {
+    connections,
+    vault: new VaultClient(credential, settings.cloud, connections, vaultUrls),
+    pacer: new VaultPacer(),
+    errorContext: () => ({ ...auth, oidcClaims: idToken?.claims })
+  }
+}
