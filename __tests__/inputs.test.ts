@@ -10,8 +10,10 @@ const VERSION = '0123456789abcdef0123456789abcdef'
 const base = { 'key-vault': 'my-vault', 'kek-name': 'disk-kek' }
 const dir = mkdtempSync(join(tmpdir(), 'inputs-'))
 
+const runner = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'contoso/infra', GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '1' }
+
 function settings(inputs: Record<string, string>): Settings {
-  return getSettings((name) => inputs[name] ?? '')
+  return getSettings((name) => inputs[name] ?? '', runner)
 }
 
 function failure(inputs: Record<string, string>): InputError {
@@ -206,15 +208,32 @@ describe('tags', () => {
     [`${'n'.repeat(257)}=x`, /at most 256/],
     [`n=${'v'.repeat(257)}`, /at most 256/],
     ['a=1\nA=2', /given twice/],
-    [Array.from({ length: 13 }, (_, i) => `t${i}=v`).join('\n'), /at most 12/]
+    [Array.from({ length: 12 }, (_, i) => `t${i}=v`).join('\n'), /CreatedBy take 4, so at most 11 \(12 with provenance: false\)/],
+    ['createdby=me', /set provenance: false to give your own/]
   ])('refuses %s', (value, message) => {
     const error = failure({ ...base, tags: value })
     expect(error.input).toBe('tags')
     expect(error.message).toMatch(message)
   })
 
-  test('allows 12 extra tags (15 with the ADE tags)', () => {
-    expect(settings({ ...base, tags: Array.from({ length: 12 }, (_, i) => `t${i}=v`).join('\n') }).tags).toHaveLength(12)
+  test('allows 11 extra tags (15 with the ADE tags and CreatedBy)', () => {
+    const s = settings({ ...base, tags: Array.from({ length: 11 }, (_, i) => `t${i}=v`).join('\n') })
+    expect(s.tags).toHaveLength(11)
+    expect(s.createdBy).toBe('https://github.com/contoso/infra/actions/runs/7/attempts/1')
+  })
+
+  test('with provenance: false, allows 12 extra tags, CreatedBy among them, and refuses 13', () => {
+    const twelve = [...Array.from({ length: 11 }, (_, i) => `t${i}=v`), 'CreatedBy=me']
+    const s = settings({ ...base, provenance: 'false', tags: twelve.join('\n') })
+    expect(s.tags).toHaveLength(12)
+    expect(s.createdBy).toBeUndefined()
+    const error = failure({ ...base, provenance: 'false', tags: [...twelve, 'one=more'].join('\n') })
+    expect(error.input).toBe('tags')
+    expect(error.message).toMatch(/the ADE tags take 3, so at most 12$/)
+  })
+
+  test('refuses a provenance that is not a boolean', () => {
+    expect(failure({ ...base, provenance: 'yes' }).input).toBe('provenance')
   })
 })
 

@@ -68,7 +68,8 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
       bekFileName: settings.keyFile?.bek?.fileName,
       algorithm: settings.algorithm,
       kekUrl: kek.kid,
-      extra: settings.tags
+      extra: settings.tags,
+      createdBy: settings.createdBy
     })
     await pacer.secretCreates.take()
     const stored = await storeSecret(vault, settings.vault, name, wrapped.value, tags)

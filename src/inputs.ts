@@ -10,7 +10,8 @@ import * as core from '@actions/core'
 import { type Cloud, CLOUD_NAMES, cloudOfHost, findCloud } from './clouds.ts'
 import { BekFormatError, type BekFile, parseBekFile } from './bek-file.ts'
 import { OS_TYPES, type OsType } from './os-type.ts'
-import { ADE_TAG_NAMES, MAX_TAGS } from './tags.ts'
+import { runProvenance } from './provenance.ts'
+import { ADE_TAG_NAMES, MAX_TAGS, TAG_CREATED_BY } from './tags.ts'
 import { WRAP_ALGORITHMS, type WrapAlgorithm, maxPlaintextBytes } from './wrap-algorithms.ts'
 
 export type IfExists = 'fail' | 'reuse' | 'new-version'
@@ -59,6 +60,8 @@ export interface Settings extends CommonSettings {
   readonly osType: OsType
   /** Extra tags, in the order given. */
   readonly tags: ReadonlyArray<readonly [string, string]>
+  /** Value of the CreatedBy tag; undefined with provenance: false or outside a runner. */
+  readonly createdBy?: string
   readonly ifExists: IfExists
   readonly verify: boolean
 }
@@ -84,8 +87,11 @@ const TENANT_DOMAIN_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-
 const VAULT_NAME_PATTERN = /^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/
 const TAG_TEXT_MAX = 256
 
-/** Reads the inputs the way the runner passes them (`INPUT_<NAME>` variables). */
-export function getSettings(input: (name: string) => string = (name) => core.getInput(name)): Settings {
+/** Reads the inputs the way the runner passes them (`INPUT_<NAME>` variables), and the run they are for. */
+export function getSettings(
+  input: (name: string) => string = (name) => core.getInput(name),
+  env: NodeJS.ProcessEnv = process.env
+): Settings {
   const common = getCommonSettings(input)
   const { cloud, vault } = common
   const kek = parseKek(input('kek-name'), input('kek-version'), input('kek-url'), vault, cloud)
@@ -93,6 +99,8 @@ export function getSettings(input: (name: string) => string = (name) => core.get
   const osType = parseChoice('os-type', input('os-type'), OS_TYPES, 'windows')
   const keyFile = parseKeyFile(input('key-file'), input('key-size'), algorithm, osType)
   const secretNames = parseSecretNames(input('secret-name'), input('count'), keyFile)
+  const provenance = parseChoice('provenance', input('provenance'), ['true', 'false'] as const, 'true') === 'true'
+  const tags = parseTags(input('tags'), provenance)
   return {
     ...common,
     kek,
@@ -102,7 +110,8 @@ export function getSettings(input: (name: string) => string = (name) => core.get
     keySizeBits: Number(parseChoice('key-size', input('key-size'), ['128', '192', '256'] as const, '256')) as 128 | 192 | 256,
     keyFile,
     osType,
-    tags: parseTags(input('tags')),
+    tags,
+    createdBy: provenance ? runProvenance(env) : undefined,
     ifExists: parseChoice('if-exists', input('if-exists'), ['fail', 'reuse', 'new-version'] as const, 'fail'),
     verify: parseBoolean('verify', input('verify'))
   }
@@ -277,7 +286,7 @@ function parseKeyFile(path: string, keySize: string, algorithm: WrapAlgorithm, o
   }
 }
 
-function parseTags(value: string): Array<[string, string]> {
+function parseTags(value: string, provenance: boolean): Array<[string, string]> {
   const tags: Array<[string, string]> = []
   for (const line of value
     .split(/\r?\n/)
@@ -290,17 +299,25 @@ function parseTags(value: string): Array<[string, string]> {
     if (ADE_TAG_NAMES.some((ade) => ade.toLowerCase() === name.toLowerCase())) {
       throw new InputError('tags', `'${name}' is set by this action for Azure Disk Encryption and cannot be overridden`)
     }
+    if (provenance && name.toLowerCase() === TAG_CREATED_BY.toLowerCase()) {
+      throw new InputError(
+        'tags',
+        `'${name}' is set by this action to the run that made the secret; set provenance: false to give your own`
+      )
+    }
     if (name.length > TAG_TEXT_MAX || tagValue.length > TAG_TEXT_MAX) {
       throw new InputError('tags', `'${name}': tag names and values are at most ${TAG_TEXT_MAX} characters`)
     }
     if (tags.some(([other]) => other.toLowerCase() === name.toLowerCase())) throw new InputError('tags', `'${name}' is given twice`)
     tags.push([name, tagValue])
   }
-  const allowed = MAX_TAGS - ADE_TAG_NAMES.length
+  const reserved = ADE_TAG_NAMES.length + (provenance ? 1 : 0)
+  const allowed = MAX_TAGS - reserved
   if (tags.length > allowed) {
+    const taken = provenance ? `the ADE tags and ${TAG_CREATED_BY} take ${reserved}` : `the ADE tags take ${reserved}`
     throw new InputError(
       'tags',
-      `${tags.length} tags given; Key Vault allows ${MAX_TAGS} per secret and the ADE tags take ${ADE_TAG_NAMES.length}, so at most ${allowed}`
+      `${tags.length} tags given; Key Vault allows ${MAX_TAGS} per secret and ${taken}, so at most ${allowed}${provenance ? ' (12 with provenance: false)' : ''}`
     )
   }
   return tags
