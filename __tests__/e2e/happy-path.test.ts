@@ -32,7 +32,8 @@ describe('one BEK', () => {
     expect(stored.tags).toEqual({
       DiskEncryptionKeyFileName: `${name}.BEK`,
       DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP',
-      DiskEncryptionKeyEncryptionKeyURL: kid(world.kekVersion)
+      DiskEncryptionKeyEncryptionKeyURL: kid(world.kekVersion),
+      CreatedBy: `https://github.com/contoso/infra/actions/runs/${world.azure.github.currentClaims()['run_id']}/attempts/1`
     })
     // The stored value is the wrapkey answer (base64url, no padding) and decrypts to a 256-bit key.
     expect(stored.value).toMatch(/^[A-Za-z0-9_-]{512}$/)

@@ -106,7 +106,8 @@ describeIfPython('Azure SDK for Python + MSAL Python (python3-azure) against the
     expect(out.tags).toEqual({
       DiskEncryptionKeyFileName: 'vm-python-read.BEK',
       DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP',
-      DiskEncryptionKeyEncryptionKeyURL: kek.kid
+      DiskEncryptionKeyEncryptionKeyURL: kek.kid,
+      CreatedBy: `https://github.com/contoso/infra/actions/runs/${azure.github.currentClaims()['run_id']}/attempts/1`
     })
     expect(action.outputs['kek-url']).toBe(kek.kid)
     expect(out.kek).toMatchObject({ id: kek.kid, kty: 'RSA' })
