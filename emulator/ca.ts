@@ -17,6 +17,8 @@ export const SERVER_CERT_HOSTS = [
   'login.chinacloudapi.cn',
   'login.microsoftonline.us',
   'management.azure.com',
+  'management.chinacloudapi.cn',
+  'management.usgovcloudapi.net',
   'token.actions.githubusercontent.com',
   '*.actions.githubusercontent.com'
 ]

@@ -8,6 +8,9 @@ export interface Cloud {
   authorityHost: string
   /** Access-token issuer host (China has its own STS). */
   stsHost: string
+  /** Azure Resource Manager host and the audience of its tokens. */
+  armHost: string
+  armResource: string
 }
 
 export const CLOUDS: Record<CloudName, Cloud> = {
@@ -16,21 +19,27 @@ export const CLOUDS: Record<CloudName, Cloud> = {
     vaultSuffix: 'vault.azure.net',
     vaultResource: 'https://vault.azure.net',
     authorityHost: 'login.microsoftonline.com',
-    stsHost: 'sts.windows.net'
+    stsHost: 'sts.windows.net',
+    armHost: 'management.azure.com',
+    armResource: 'https://management.core.windows.net/'
   },
   AzureChinaCloud: {
     name: 'AzureChinaCloud',
     vaultSuffix: 'vault.azure.cn',
     vaultResource: 'https://vault.azure.cn',
     authorityHost: 'login.chinacloudapi.cn',
-    stsHost: 'sts.chinacloudapi.cn'
+    stsHost: 'sts.chinacloudapi.cn',
+    armHost: 'management.chinacloudapi.cn',
+    armResource: 'https://management.chinacloudapi.cn/'
   },
   AzureUSGovernment: {
     name: 'AzureUSGovernment',
     vaultSuffix: 'vault.usgovcloudapi.net',
     vaultResource: 'https://vault.usgovcloudapi.net',
     authorityHost: 'login.microsoftonline.us',
-    stsHost: 'sts.windows.net'
+    stsHost: 'sts.windows.net',
+    armHost: 'management.usgovcloudapi.net',
+    armResource: 'https://management.usgovcloudapi.net/'
   }
 }
 

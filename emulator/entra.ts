@@ -381,7 +381,11 @@ const KNOWN_RESOURCES: Record<string, string> = {
   'https://management.core.windows.net/': MANAGEMENT_RESOURCE,
   'https://management.core.windows.net': MANAGEMENT_RESOURCE,
   'https://management.azure.com': MANAGEMENT_RESOURCE,
-  'https://management.azure.com/': MANAGEMENT_RESOURCE
+  'https://management.azure.com/': MANAGEMENT_RESOURCE,
+  'https://management.chinacloudapi.cn': 'https://management.chinacloudapi.cn/',
+  'https://management.chinacloudapi.cn/': 'https://management.chinacloudapi.cn/',
+  'https://management.usgovcloudapi.net': 'https://management.usgovcloudapi.net/',
+  'https://management.usgovcloudapi.net/': 'https://management.usgovcloudapi.net/'
 }
 
 function tokenAudience(resource: string): string | undefined {

@@ -73,7 +73,7 @@ export async function startLocalAzure(options: LocalAzureOptions = {}): Promise<
   const entra = new Entra(entraKey)
   entra.trustIssuer(github.issuer, githubKey)
   const keyVault = new KeyVaultAdmin(() => entra.tenantId)
-  const arm = new Arm(entraKey)
+  const arm = new Arm(entraKey, () => keyVault.allVaults())
   const kvService = new KeyVaultService({
     entraKey,
     lookupVault: (host) => keyVault.lookupByHost(host),

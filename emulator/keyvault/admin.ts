@@ -1,5 +1,6 @@
 // The test-facing control plane: what ARM/portal would do (create vaults, keys, role assignments,
 // access policies, firewall, Azure Policy), plus readers for asserting on vault state.
+import { randomUUID } from 'node:crypto'
 import { CLOUDS, type CloudName } from '../clouds.ts'
 import { addKeyVersion, keyBundle } from './keys.ts'
 import { ROLES } from './permissions.ts'
@@ -11,6 +12,18 @@ export interface CreateVaultOptions {
   tenantId?: string
   authorization?: Authorization
   softDeleteRetentionDays?: number
+  /** ARM placement; by default the shared subscription and a resource group of its own. */
+  subscriptionId?: string
+  resourceGroup?: string
+  location?: string
+  enabledForDiskEncryption?: boolean
+  enablePurgeProtection?: boolean
+}
+
+export interface VaultNetworkOptions {
+  publicNetworkAccess?: 'Enabled' | 'Disabled'
+  defaultAction?: 'Allow' | 'Deny'
+  bypass?: 'AzureServices' | 'None'
 }
 
 export interface CreateKeyOptions {
@@ -25,6 +38,7 @@ export interface CreateKeyOptions {
 }
 
 export type RoleName =
+  | 'Reader'
   | 'Key Vault Administrator'
   | 'Key Vault Crypto Officer'
   | 'Key Vault Crypto User'
@@ -38,6 +52,8 @@ export type VaultPolicy = 'secretsRequireExpiry'
 const toSec = (d?: Date) => (d ? Math.floor(d.getTime() / 1000) : undefined)
 
 export class KeyVaultAdmin {
+  /** The subscription vaults land in unless told otherwise (one, so a run finds both vaults). */
+  readonly subscriptionId = randomUUID()
   private readonly vaults = new Map<string, Vault>()
   private readonly defaultTenant: () => string
 
@@ -63,8 +79,37 @@ export class KeyVaultAdmin {
       options.authorization ?? 'rbac',
       options.softDeleteRetentionDays ?? 90
     )
+    vault.subscriptionId = (options.subscriptionId ?? this.subscriptionId).toLowerCase()
+    if (options.resourceGroup) vault.resourceGroup = options.resourceGroup
+    if (options.location) vault.location = options.location
+    if (options.enabledForDiskEncryption !== undefined) vault.resource.enabledForDiskEncryption = options.enabledForDiskEncryption
+    if (options.enablePurgeProtection !== undefined) vault.resource.enablePurgeProtection = options.enablePurgeProtection
     this.vaults.set(vault.name, vault)
     return { name: vault.name, url: `${vaultUrl(vault)}/`, tenantId: vault.tenantId }
+  }
+
+  allVaults(): Vault[] {
+    return [...this.vaults.values()]
+  }
+
+  /** ARM's vault settings (`az keyvault update`). */
+  updateVault(
+    vaultName: string,
+    changes: { enabledForDiskEncryption?: boolean; enablePurgeProtection?: boolean; location?: string }
+  ): void {
+    const v = this.vault(vaultName)
+    if (changes.enabledForDiskEncryption !== undefined) v.resource.enabledForDiskEncryption = changes.enabledForDiskEncryption
+    if (changes.enablePurgeProtection !== undefined) v.resource.enablePurgeProtection = changes.enablePurgeProtection
+    if (changes.location !== undefined) v.location = changes.location
+  }
+
+  /** Networking as ARM shows it; the data plane then refuses the runner (it is in no allowed range). */
+  setNetwork(vaultName: string, network: VaultNetworkOptions): void {
+    const r = this.vault(vaultName).resource
+    if (network.publicNetworkAccess) r.publicNetworkAccess = network.publicNetworkAccess
+    if (network.defaultAction) r.networkAcls.defaultAction = network.defaultAction
+    if (network.bypass) r.networkAcls.bypass = network.bypass
+    this.vault(vaultName).firewall = { denyPublic: r.publicNetworkAccess === 'Disabled' || r.networkAcls.defaultAction === 'Deny' }
   }
 
   vault(name: string): Vault {

@@ -77,6 +77,8 @@ const ALL_SECRETS = [
 ]
 
 export const ROLES: Record<string, string[]> = {
+  /** Control plane only: reads the vault resource, no data actions. */
+  Reader: [],
   'Key Vault Administrator': [...ALL_KEYS, ...ALL_SECRETS],
   'Key Vault Crypto Officer': ALL_KEYS,
   'Key Vault Crypto User': ['keys/read', ...KEY_CRYPTO],
@@ -84,6 +86,16 @@ export const ROLES: Record<string, string[]> = {
   'Key Vault Secrets Officer': ALL_SECRETS,
   'Key Vault Secrets User': ['secrets/getSecret/action', 'secrets/readMetadata/action'],
   'Key Vault Reader': ['keys/read', 'secrets/readMetadata/action']
+}
+
+/** Control-plane actions of a role (ARM's `actions`), for the permissions API. */
+export function roleActions(role: string): string[] {
+  return role === 'Reader' ? ['*/read'] : []
+}
+
+/** Data actions as ARM's permissions API spells them. */
+export function roleDataActions(role: string): string[] {
+  return (ROLES[role] ?? []).map((a) => `Microsoft.KeyVault/vaults/${a}`)
 }
 
 export interface Caller {

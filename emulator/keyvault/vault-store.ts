@@ -75,6 +75,15 @@ export interface Vault {
   accessPolicies: Map<string, AccessPolicy>
   firewall: { denyPublic: boolean }
   policies: Set<string>
+  /** Control-plane settings that only ARM shows (the data plane enforces `firewall`). */
+  resource: VaultResourceSettings
+}
+
+export interface VaultResourceSettings {
+  enabledForDiskEncryption: boolean
+  enablePurgeProtection: boolean
+  publicNetworkAccess: 'Enabled' | 'Disabled'
+  networkAcls: { defaultAction: 'Allow' | 'Deny'; bypass: 'AzureServices' | 'None' }
 }
 
 export function newVersionId(): string {
@@ -170,13 +179,19 @@ export function newVault(
     authorization,
     softDeleteRetentionDays,
     subscriptionId: randomUUID(),
-    resourceGroup: 'rg-bek',
+    resourceGroup: `rg-${name.toLowerCase()}`,
     location: 'eastus',
     keys: new Map(),
     secrets: new Map(),
     roleAssignments: [],
     accessPolicies: new Map(),
     firewall: { denyPublic: false },
-    policies: new Set()
+    policies: new Set(),
+    resource: {
+      enabledForDiskEncryption: false,
+      enablePurgeProtection: false,
+      publicNetworkAccess: 'Enabled',
+      networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' }
+    }
   }
 }
