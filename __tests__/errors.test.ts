@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { RestError, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline'
+import { AggregateAuthenticationError, CredentialUnavailableError } from '@azure/identity'
 import { ActionableError } from '../src/actionable-error.ts'
 import { describeError } from '../src/errors.ts'
 import { VaultError, type VaultOperation } from '../src/vault-client.ts'
@@ -41,9 +42,25 @@ describe('sign-in errors', () => {
     expect(describeError(new Error('AADSTS700016: Application not found'), context)).toMatch(/no application 'c1' in tenant 't1'/)
   })
 
-  test('an unavailable credential chain says how to sign in', () => {
-    const error = Object.assign(new Error('DefaultAzureCredential failed'), { name: 'CredentialUnavailableError' })
-    expect(describeError(error, {})).toMatch(/client-id and tenant-id.*azure\/login/)
+  test('an unavailable credential chain says first how to sign in, then why each credential was unavailable', () => {
+    // What ChainedTokenCredential (DefaultAzureCredential) throws when no credential is available.
+    const error = new AggregateAuthenticationError(
+      [
+        new CredentialUnavailableError(
+          'EnvironmentCredential is unavailable. No underlying credential could be used. To troubleshoot, visit https://aka.ms/x.'
+        ),
+        new CredentialUnavailableError('Azure CLI could not be found.\nPlease visit https://aka.ms/azure-cli'),
+        new CredentialUnavailableError('::set-output name=x::y')
+      ],
+      'ChainedTokenCredential authentication failed.'
+    )
+    const lines = describeError(error, {}).split('\n')
+    expect(lines[0]).toMatch(/^Set client-id and tenant-id .*, or run azure\/login before this step: no Azure credential is available\.$/)
+    expect(lines.slice(1)).toEqual([
+      '- EnvironmentCredential is unavailable. No underlying credential could be used.',
+      '- Azure CLI could not be found.',
+      '- \\::set-output name=x::y'
+    ])
   })
 
   test('a network failure names the host', () => {

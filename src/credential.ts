@@ -12,7 +12,15 @@ import type { GitHubIdToken } from './github-oidc.ts'
 import type { Auth } from './inputs.ts'
 
 export function createCredential(auth: Auth, cloud: Cloud, idToken: GitHubIdToken | undefined, connections: Connections): TokenCredential {
-  if (auth.kind === 'environment' || !idToken) return new DefaultAzureCredential({ authorityHost: cloud.authorityHost })
+  if (auth.kind === 'environment' || !idToken) {
+    return new DefaultAzureCredential({
+      authorityHost: cloud.authorityHost,
+      // The chain's default gives a managed identity endpoint 5 retries from 800 ms: 20 s
+      // before a runner without any credential hears what to do. A real endpoint answers the
+      // first or second time.
+      retryOptions: { maxRetries: 1, retryDelayInMs: 500 }
+    })
+  }
   return new ClientAssertionCredential(auth.tenantId, auth.clientId, idToken.get, {
     authorityHost: cloud.authorityHost,
     // All its requests go to the authority host: use the connection opened for it ahead of time.

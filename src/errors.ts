@@ -3,8 +3,10 @@
  * permission, role, setting or input.
  */
 import { isRestError } from '@azure/core-rest-pipeline'
+import { AggregateAuthenticationError, CredentialUnavailableError } from '@azure/identity'
 import { ActionableError } from './actionable-error.ts'
 import { type OidcClaims, formatAudience } from './github-oidc.ts'
+import { untrusted } from './untrusted.ts'
 import { VaultError, type VaultOperation } from './vault-client.ts'
 
 export interface ErrorContext {
@@ -42,14 +44,25 @@ export function describeError(error: unknown, context: ErrorContext): string {
   const message = error instanceof Error ? error.message : String(error)
   const aadsts = /AADSTS(\d+)/.exec(message)?.[1]
   if (aadsts) return describeSignInError(aadsts, message, context)
-  if (error instanceof Error && error.name === 'CredentialUnavailableError') {
-    return `No Azure credential is available: ${firstLine(message)} Set client-id and tenant-id to sign in with the job's OIDC token, or run azure/login before this step.`
-  }
+  if (error instanceof AggregateAuthenticationError || error instanceof CredentialUnavailableError) return describeNoCredential(error)
   if (isRestError(error) && error.code && /^E[A-Z]+$/.test(error.code)) {
     const host = safeHost(error.request?.url)
     return `Could not reach ${host ?? 'Azure'} (${error.code}) after retries. Check the vault name, the runner's network and proxy settings (HTTPS_PROXY/NO_PROXY) and the vault's firewall.`
   }
   return message
+}
+
+/** The chain found no credential: what to do first, then each credential's own reason. */
+function describeNoCredential(error: AggregateAuthenticationError | CredentialUnavailableError): string {
+  const causes: unknown[] = error instanceof AggregateAuthenticationError ? error.errors : [error]
+  const reasons = causes.map((cause) => {
+    const text = cause instanceof Error ? cause.message : String(cause)
+    return `- ${untrusted(firstLine(text).replace(/\s*To troubleshoot, visit \S+$/, ''))}`
+  })
+  return (
+    "Set client-id and tenant-id to sign in with the job's OIDC token, or run azure/login before this step: " +
+    `no Azure credential is available.\n${reasons.join('\n')}`
+  )
 }
 
 function describeSignInError(code: string, message: string, { clientId, tenantId, oidcClaims }: ErrorContext): string {
