@@ -12,8 +12,15 @@ export interface RunActionOptions {
   inputs: Record<string, string>
   env?: Record<string, string>
   debug?: boolean
-  /** Default: <repo>/dist/index.js */
+  /** Default: <repo>/dist/index.js; POST_ENTRY for the post step. */
   entry?: string
+  /**
+   * The job's folder (workspace and RUNNER_TEMP inside), kept after the run so that a later
+   * step, or the post step, sees what this one left there. Default: a new one, removed after.
+   */
+  jobDir?: string
+  /** What the main step saved with core.saveState, for a post step (as STATE_<name>). */
+  state?: Record<string, string>
   timeoutMs?: number
 }
 
@@ -27,13 +34,22 @@ export interface RunActionResult {
   /** Variables the action exported via GITHUB_ENV. */
   exportedEnv: Record<string, string>
   summary: string
+  /** What the step saved for its post step (core.saveState). */
+  state: Record<string, string>
   durationMs: number
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+export const POST_ENTRY = join(REPO_ROOT, 'dist', 'post', 'index.js')
+
+/** A job folder for several steps (see RunActionOptions.jobDir); the caller removes it. */
+export async function makeJobDir(): Promise<{ dir: string; workspace: string; runnerTemp: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'action-job-'))
+  return { dir, workspace: join(dir, 'workspace'), runnerTemp: join(dir, 'temp') }
+}
 
 export async function runAction(options: RunActionOptions): Promise<RunActionResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'action-run-'))
+  const dir = options.jobDir ?? (await mkdtemp(join(tmpdir(), 'action-run-')))
   const files = {
     GITHUB_OUTPUT: join(dir, 'file_commands', 'set_output'),
     GITHUB_STEP_SUMMARY: join(dir, 'file_commands', 'step_summary'),
@@ -41,9 +57,9 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
     GITHUB_STATE: join(dir, 'file_commands', 'save_state'),
     GITHUB_PATH: join(dir, 'file_commands', 'add_path')
   }
-  await mkdir(join(dir, 'file_commands'))
-  await mkdir(join(dir, 'workspace'))
-  await mkdir(join(dir, 'temp'))
+  await mkdir(join(dir, 'file_commands'), { recursive: true })
+  await mkdir(join(dir, 'workspace'), { recursive: true })
+  await mkdir(join(dir, 'temp'), { recursive: true })
   await Promise.all(Object.values(files).map((f) => writeFile(f, '')))
 
   const env: Record<string, string> = {
@@ -73,6 +89,7 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
   }
   // The runner keeps hyphens: input `key-vault` becomes INPUT_KEY-VAULT.
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value
   Object.assign(env, options.env ?? {})
 
   const entry = options.entry ?? join(REPO_ROOT, 'dist', 'index.js')
@@ -93,12 +110,13 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
   })
   clearTimeout(timer)
   const durationMs = Date.now() - started
-  const [outputText, summary, envText] = await Promise.all([
+  const [outputText, summary, envText, stateText] = await Promise.all([
     readFile(files.GITHUB_OUTPUT, 'utf8'),
     readFile(files.GITHUB_STEP_SUMMARY, 'utf8'),
-    readFile(files.GITHUB_ENV, 'utf8')
+    readFile(files.GITHUB_ENV, 'utf8'),
+    readFile(files.GITHUB_STATE, 'utf8')
   ])
-  await rm(dir, { recursive: true, force: true })
+  if (!options.jobDir) await rm(dir, { recursive: true, force: true })
   return {
     exitCode,
     signal,
@@ -108,6 +126,7 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
     outputs: parseFileCommand(outputText),
     exportedEnv: parseFileCommand(envText),
     summary,
+    state: parseFileCommand(stateText),
     durationMs
   }
 }

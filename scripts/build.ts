@@ -4,7 +4,10 @@ import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 
 /** Entry point → output folder under dist/. Add a line per action (or post step). */
-export const BUNDLES: ReadonlyArray<{ readonly entry: string; readonly out: string }> = [{ entry: 'src/index.ts', out: 'dist' }]
+export const BUNDLES: ReadonlyArray<{ readonly entry: string; readonly out: string }> = [
+  { entry: 'src/index.ts', out: 'dist' },
+  { entry: 'src/post.ts', out: 'dist/post' }
+]
 
 rmSync('dist', { recursive: true, force: true })
 for (const { entry, out } of BUNDLES) {

@@ -8,6 +8,7 @@ import { describeError } from './errors.ts'
 import type { Settings } from './inputs.ts'
 import { type Kek, checkPlaintextFits } from './kek.ts'
 import { generateKey } from './key-bytes.ts'
+import type { KeyFiles } from './key-output.ts'
 import type { VaultPacer } from './rate-limit.ts'
 import { type SecretBundle, type StoredSecret, disableSecret, notAWrappedBek, readSecret, storeSecret, storedSecret } from './secret.ts'
 import { TAG_KEK_URL, buildTags } from './tags.ts'
@@ -29,6 +30,8 @@ export interface BekJob {
   /** The KEK's versioned URL once known, until then the URL from the inputs (versioned or not). */
   readonly kekUrlNow: () => string
   readonly pacer: VaultPacer
+  /** Set with key-output-file: receives each key once its secret is stored (and verified). */
+  readonly keyFiles?: KeyFiles
 }
 
 export async function makeBek(job: BekJob, name: string): Promise<Bek> {
@@ -87,6 +90,7 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
       })
       core.info(`Verified: the vault unwraps ${stored.url} to the key.`)
     }
+    job.keyFiles?.write(name, key)
     return { ...stored, kekUrl: kek.kid, reused: false }
   } finally {
     key.fill(0)

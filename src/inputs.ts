@@ -9,6 +9,7 @@ import { resolve } from 'node:path'
 import * as core from '@actions/core'
 import { type Cloud, CLOUD_NAMES, cloudOfHost, findCloud } from './clouds.ts'
 import { BekFormatError, type BekFile, parseBekFile } from './bek-file.ts'
+import { type KeyOutputTarget, parseKeyOutputFile } from './key-output.ts'
 import { OS_TYPES, type OsType } from './os-type.ts'
 import { runProvenance } from './provenance.ts'
 import { ADE_TAG_NAMES, MAX_TAGS, TAG_CREATED_BY } from './tags.ts'
@@ -57,6 +58,8 @@ export interface Settings extends CommonSettings {
   readonly algorithm: WrapAlgorithm
   readonly keySizeBits: 128 | 192 | 256
   readonly keyFile?: KeyFile
+  /** Where to hand the wrapped bytes to later steps (key-output-file). */
+  readonly keyOutput?: KeyOutputTarget
   readonly osType: OsType
   /** Extra tags, in the order given. */
   readonly tags: ReadonlyArray<readonly [string, string]>
@@ -101,6 +104,13 @@ export function getSettings(
   const secretNames = parseSecretNames(input('secret-name'), input('count'), keyFile)
   const provenance = parseChoice('provenance', input('provenance'), ['true', 'false'] as const, 'true') === 'true'
   const tags = parseTags(input('tags'), provenance)
+  const ifExists = parseChoice('if-exists', input('if-exists'), ['fail', 'reuse', 'new-version'] as const, 'fail')
+  const keyOutput = parseKeyOutputFile(input('key-output-file'), {
+    several: secretNames.names.length > 1,
+    keyFileGiven: keyFile !== undefined,
+    reuse: ifExists === 'reuse',
+    env
+  })
   return {
     ...common,
     kek,
@@ -109,10 +119,11 @@ export function getSettings(
     algorithm,
     keySizeBits: Number(parseChoice('key-size', input('key-size'), ['128', '192', '256'] as const, '256')) as 128 | 192 | 256,
     keyFile,
+    keyOutput,
     osType,
     tags,
     createdBy: provenance ? runProvenance(env) : undefined,
-    ifExists: parseChoice('if-exists', input('if-exists'), ['fail', 'reuse', 'new-version'] as const, 'fail'),
+    ifExists,
     verify: parseBoolean('verify', input('verify'))
   }
 }

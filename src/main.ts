@@ -9,6 +9,7 @@ import type { Connections } from './connections.ts'
 import { type ErrorContext, describeError } from './errors.ts'
 import { type Settings, getSettings } from './inputs.ts'
 import { type Kek, kekUrl, kekWarnings, readKek } from './kek.ts'
+import { KeyFiles } from './key-output.ts'
 import { openSession } from './session.ts'
 import { writeSummary } from './summary.ts'
 
@@ -44,11 +45,14 @@ export async function run(): Promise<void> {
     // Every BEK awaits it, but maybe not before it fails (a BEK may first check its name).
     kekRead.catch(() => undefined)
     const kekUrlNow = (): string => kek?.kid ?? kekUrl(settings.kek)
-    const result = await makeBeks({ vault, settings, kek: kekRead, kekUrlNow, pacer }, settings.secretNames, settings.maxParallel)
+    const keyFiles = settings.keyOutput && new KeyFiles(settings.keyOutput)
+    const job = { vault, settings, kek: kekRead, kekUrlNow, pacer, keyFiles }
+    const result = await makeBeks(job, settings.secretNames, settings.maxParallel)
 
     setOutputs(result.beks)
+    const keyFilesNote = keyFiles?.publish()
     const failure = result.error === undefined ? undefined : describeError(result.error, errorContext())
-    await writeSummary({ settings, beks: result.beks, kekUrl: kek?.kid, warnings, failure, missing: result.missing })
+    await writeSummary({ settings, beks: result.beks, kekUrl: kek?.kid, warnings, failure, missing: result.missing, keyFilesNote })
     if (failure) core.setFailed(`${failure}${partialFailureAdvice(settings, result.beks.length)}`)
   } catch (error) {
     core.setFailed(describeError(error, errorContext()))

@@ -13,6 +13,8 @@ export interface RunReport {
   readonly warnings: readonly string[]
   readonly failure?: string
   readonly missing: readonly string[]
+  /** Where key-output-file put the keys, and until when. */
+  readonly keyFilesNote?: string
 }
 
 export async function writeSummary(report: RunReport): Promise<void> {
@@ -45,6 +47,7 @@ export async function writeSummary(report: RunReport): Promise<void> {
       true
     )
   }
+  if (report.keyFilesNote) summary.addRaw(`<p><strong>Key file:</strong> ${escape(report.keyFilesNote)}</p>`, true)
   if (report.warnings.length > 0) summary.addHeading('Warnings', 3).addList(report.warnings.map(escape))
   const first = beks[0]
   if (first) {

@@ -8,7 +8,7 @@ import { constants, createPrivateKey, privateDecrypt } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach } from '@jest/globals'
 import { startLocalAzure, type LocalAzure, type LocalAzureOptions } from '../../emulator/index.ts'
 import { provisionBekVault } from '../../emulator/provision.ts'
-import { runAction, type RunActionResult } from '../../emulator/runner.ts'
+import { runAction, type RunActionOptions, type RunActionResult } from '../../emulator/runner.ts'
 
 export const VAULT = 'bek-e2e'
 export const KEK = 'disk-kek'
@@ -22,7 +22,10 @@ export interface World {
   readonly kekVersion: string
   /** Inputs for a run that should succeed. */
   readonly inputs: Record<string, string>
-  run(inputs?: Record<string, string>, options?: { debug?: boolean; env?: Record<string, string> }): Promise<RunActionResult>
+  run(
+    inputs?: Record<string, string>,
+    options?: Pick<RunActionOptions, 'debug' | 'env' | 'entry' | 'jobDir' | 'state'>
+  ): Promise<RunActionResult>
   /** Versions of a secret as the vault stores them (latest last). */
   versions(
     name: string,
@@ -44,8 +47,7 @@ export async function createWorld(options: LocalAzureOptions = {}): Promise<Worl
     tenantId: provisioned.tenantId,
     kekVersion: provisioned.kekVersion,
     inputs,
-    run: (extra = {}, { debug, env } = {}) =>
-      runAction({ localAzure: azure, inputs: { ...inputs, ...extra }, debug, env, timeoutMs: 60_000 }),
+    run: (extra = {}, options = {}) => runAction({ localAzure: azure, inputs: { ...inputs, ...extra }, ...options, timeoutMs: 60_000 }),
     versions: (name, vault = VAULT) => azure.keyVault.getSecretVersions(vault, name) as ReturnType<World['versions']>,
     unwrapLocally: (value, algorithm, vault = VAULT, key = KEK) => {
       const pem = azure.keyVault.getKey(vault, key)?.privateKeyPem

@@ -1,0 +1,9 @@
+/**
+ * The names under which the main step records, in the runner's state, every key file it
+ * created, so the post step deletes exactly those and nothing it would have to guess.
+ */
+export const STATE_KEY_OUTPUT_DIR = 'key_output_dir'
+export const STATE_KEY_OUTPUT_COUNT = 'key_output_count'
+
+/** One state entry per file: a batch of 1000 must not rewrite a growing list 1000 times. */
+export const keyOutputFileState = (index: number): string => `key_output_file_${index}`
