@@ -66,7 +66,7 @@ describe('action.yml', () => {
   }
 
   test('is valid YAML for a node24 action with branding', () => {
-    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js', post: 'dist/post/index.js', 'post-if': 'always()' })
     expect(action.branding.icon).toBeTruthy()
     expect(action.description).toBeTruthy()
   })
@@ -84,7 +84,14 @@ describe('action.yml', () => {
   })
 
   test('declares the outputs, each described', () => {
-    expect(Object.keys(action.outputs).sort()).toEqual(['kek-url', 'secret-name', 'secret-url', 'secret-version', 'secrets'])
+    expect(Object.keys(action.outputs).sort()).toEqual([
+      'kek-url',
+      'key-output-file',
+      'secret-name',
+      'secret-url',
+      'secret-version',
+      'secrets'
+    ])
     for (const [name, output] of Object.entries(action.outputs)) {
       expect({ name, described: (output.description?.length ?? 0) > 20 }).toEqual({ name, described: true })
     }
