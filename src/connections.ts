@@ -107,10 +107,9 @@ function tunnelThrough(proxy: URL): Dial {
       path: target,
       headers
     })
-    connect.once('connect', (response, socket) => {
+    connect.once('connect', (response, socket, head) => {
       if (response.statusCode !== 200) {
-        socket.destroy()
-        done(Object.assign(new Error(`The proxy refused to connect to ${target}: HTTP ${response.statusCode}`), { code: 'ECONNREFUSED' }))
+        refusal(target, response.statusCode, socket, head, done)
         return
       }
       const tls = tlsConnect({ socket, servername: host })
@@ -120,6 +119,35 @@ function tunnelThrough(proxy: URL): Dial {
     connect.once('error', (error) => done(error))
     connect.end()
   }
+}
+
+/**
+ * Why the proxy would not open a tunnel, labelled as a direct connection would have failed: a
+ * proxy that cannot resolve the host says so in its answer (`cannot resolve`, Squid's
+ * ERR_DNS_FAIL, …), which is ENOTFOUND, a name that does not exist; anything else is
+ * ECONNREFUSED. The answer is read for at most 250 ms and 1 KiB.
+ */
+function refusal(target: string, status: number | undefined, socket: Duplex, head: Buffer, done: (error: Error) => void): void {
+  let answer = head.toString('latin1')
+  let finished = false
+  const finish = (): void => {
+    if (finished) return
+    finished = true
+    clearTimeout(timer)
+    socket.destroy()
+    const unresolved = /resolve|\bDNS\b|DNS_FAIL|unknown host|no such host|IP address from host name/i.test(answer)
+    const error = new Error(`The proxy refused to connect to ${target}: HTTP ${status}`)
+    done(Object.assign(error, { code: unresolved ? 'ENOTFOUND' : 'ECONNREFUSED' }))
+  }
+  const timer = setTimeout(finish, 250)
+  socket.on('data', (chunk: Buffer) => {
+    answer += chunk.toString('latin1')
+    if (answer.length >= 1024) finish()
+  })
+  socket.once('end', finish)
+  socket.once('close', finish)
+  socket.once('error', finish)
+  if (answer.length >= 1024) finish()
 }
 
 /** The proxy for `host`, or undefined to connect directly. */

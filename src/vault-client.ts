@@ -19,6 +19,7 @@ import {
 import * as core from '@actions/core'
 import type { Cloud } from './clouds.ts'
 import type { Connections } from './connections.ts'
+import { vaultNotFoundPolicy } from './vault-not-found.ts'
 
 /** 7.5 is served in every cloud, sovereign ones included, and has all this action uses. */
 const API_VERSION = '7.5'
@@ -60,12 +61,13 @@ export class VaultClient {
   readonly #connections: Connections
   readonly #hosts: ReadonlySet<string>
 
-  /** `vaultUrls`: the only vaults this client will send a token to (validated inputs). */
+  /** `vaultUrls`: the only vaults this client will send a token to (validated inputs), the key-vault input first. */
   constructor(credential: TokenCredential, cloud: Cloud, connections: Connections, vaultUrls: readonly string[]) {
     this.#connections = connections
     this.#hosts = new Set(vaultUrls.map((url) => new URL(url).hostname))
     this.#pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT } })
     this.#pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: cloud.vaultScope }), { phase: 'Sign' })
+    this.#pipeline.addPolicy(vaultNotFoundPolicy(cloud, vaultUrls[0] ?? ''), { afterPhase: 'Retry' })
     this.#httpClient = createDefaultHttpClient()
   }
 

@@ -2,7 +2,8 @@ import { describe, expect, test } from '@jest/globals'
 import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { useWorld, errors } from './world.ts'
 
 const world = useWorld()
@@ -37,4 +38,28 @@ describe('no Azure credential at all', () => {
     }
     expect(world.azure.requests.filter((r) => r.host.includes('.vault.'))).toEqual([])
   }, 30_000)
+})
+
+describe('a well-formed vault name that does not exist', () => {
+  const NO_DNS = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'no-dns.ts')
+  test.each<[string, Record<string, string>]>([
+    ['the proxy cannot resolve it', {}],
+    // The vault host bypasses the proxy and meets a resolver that knows no such name.
+    ['without a proxy, ENOTFOUND', { NO_PROXY: 'bek-dmeo.vault.azure.net', NODE_OPTIONS: `--import=${NO_DNS}` }]
+  ])('%s: one error within 3 s naming key-vault, not retried', async (_, env) => {
+    const result = await world.run({ 'key-vault': 'bek-dmeo' }, { env })
+    expect(result.exitCode).toBe(1)
+    expect(result.durationMs).toBeLessThan(3_000)
+    expect(errors(result)).toEqual([
+      expect.stringMatching(
+        /^::error::Input 'key-vault': vault 'bek-dmeo' was not found in AzureCloud \(bek-dmeo\.vault\.azure\.net does not resolve\)\. Check the name/
+      )
+    ])
+    expect(result.stdout).not.toMatch(/Retry|after retries/)
+    const tunnels = world.azure.connects.filter((c) => c.target === 'bek-dmeo.vault.azure.net:443')
+    if (env.NO_PROXY) expect(tunnels).toEqual([])
+    // Not retried: the connections opened ahead of time, then one try of each first request.
+    else expect(tunnels.length).toBeLessThanOrEqual(5)
+    expect(world.azure.requests.filter((r) => r.host.includes('.vault.'))).toEqual([])
+  })
 })
