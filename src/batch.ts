@@ -14,7 +14,13 @@ export interface BatchResult {
   readonly missing: string[]
 }
 
-export async function makeBeks(job: BekJob, names: readonly string[], maxParallel: number): Promise<BatchResult> {
+/** `race` bounds each BEK's work (the step deadline); what finished before it still counts. */
+export async function makeBeks(
+  job: BekJob,
+  names: readonly string[],
+  maxParallel: number,
+  race: <T>(work: Promise<T>) => Promise<T> = (work) => work
+): Promise<BatchResult> {
   const results: Array<Bek | undefined> = new Array(names.length)
   let next = 0
   let error: unknown
@@ -22,7 +28,7 @@ export async function makeBeks(job: BekJob, names: readonly string[], maxParalle
     while (next < names.length && error === undefined) {
       const index = next++
       try {
-        results[index] = await makeBek(job, names[index])
+        results[index] = await race(makeBek(job, names[index]))
       } catch (caught) {
         error ??= caught
       }

@@ -9,7 +9,7 @@
  * SDK: HTTPS_PROXY, ALL_PROXY or HTTP_PROXY, and NO_PROXY entries naming the host or, with a
  * leading dot, its domain.
  */
-import type { Agent } from 'node:http'
+import type { Agent, ClientRequest } from 'node:http'
 import { request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import type { Duplex } from 'node:stream'
@@ -17,16 +17,63 @@ import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'n
 import { getDefaultProxySettings } from '@azure/core-rest-pipeline'
 
 type Callback = (error: Error | null, socket?: Duplex) => void
+
+/**
+ * How long one attempt may go without a byte moving: connecting, the proxy's CONNECT, the TLS
+ * handshake, or waiting for the answer. It then fails as ETIMEDOUT, which every retry policy
+ * on the way (Key Vault's, Entra ID's) treats as a network error worth another attempt.
+ */
+export const ATTEMPT_TIMEOUT_MS = 30_000
+
+/** A request that has been sent and not yet answered in full. */
+export interface PendingRequest {
+  readonly host: string
+  readonly method: string
+  /** Without the query, which may carry more than an operation's name. */
+  readonly path: string
+  readonly since: number
+}
 type Dial = (host: string, port: number, done: (error: Error | null, socket?: TLSSocket) => void) => void
 
 /** A keep-alive agent that can open connections before a request asks for one. */
 class ConnectionAgent extends HttpsAgent {
   readonly #dial: Dial
   readonly #warm = new Map<string, Array<Promise<TLSSocket>>>()
+  readonly #pending: Set<PendingRequest>
+  #closed = false
 
-  constructor(dial: Dial) {
-    super({ keepAlive: true })
-    this.#dial = dial
+  constructor(dial: Dial, pending: Set<PendingRequest>) {
+    // With the agent's own timeout equal to ours, it keeps that timeout on pooled sockets too.
+    super({ keepAlive: true, timeout: ATTEMPT_TIMEOUT_MS })
+    this.#dial = (host, port, done) => {
+      if (this.#closed) return done(Object.assign(new Error(`The step is ending: no new connection to ${host}`), { code: 'ECONNABORTED' }))
+      dial(host, port, done)
+    }
+    this.#pending = pending
+  }
+
+  // Node's hook for every request given to the agent: the step deadline names what is still unanswered.
+  addRequest(request: ClientRequest, options: object): void {
+    const entry: PendingRequest = { host: request.host, method: request.method, path: request.path.replace(/\?.*$/, ''), since: Date.now() }
+    this.#pending.add(entry)
+    request.once('close', () => this.#pending.delete(entry))
+    ;(HttpsAgent.prototype as unknown as { addRequest(r: ClientRequest, o: object): void }).addRequest.call(this, request, options)
+  }
+
+  /** Ends every connection, pooled or in use, and refuses new ones. */
+  close(): void {
+    this.#closed = true
+    for (const sockets of [...Object.values(this.sockets), ...Object.values(this.freeSockets)]) {
+      for (const socket of sockets ?? []) socket.destroy()
+    }
+    for (const warm of this.#warm.values())
+      for (const socket of warm)
+        socket.then(
+          (tls) => tls.destroy(),
+          () => undefined
+        )
+    this.#warm.clear()
+    this.destroy()
   }
 
   preconnect(host: string, port = 443): void {
@@ -59,6 +106,17 @@ class ConnectionAgent extends HttpsAgent {
 
 export class Connections {
   readonly #agents = new Map<string, ConnectionAgent>()
+  readonly #pending = new Set<PendingRequest>()
+
+  /** Requests sent and not yet answered, oldest first. */
+  pending(): PendingRequest[] {
+    return [...this.#pending]
+  }
+
+  /** Ends every connection and refuses new ones, so nothing in flight keeps the process alive. */
+  close(): void {
+    for (const agent of this.#agents.values()) agent.close()
+  }
 
   /** The keep-alive agent for `host`. */
   agentFor(host: string): Agent {
@@ -78,15 +136,27 @@ export class Connections {
     let agent = this.#agents.get(host)
     if (!agent) {
       const proxy = proxyFor(host)
-      agent = new ConnectionAgent(proxy ? tunnelThrough(proxy) : direct)
+      agent = new ConnectionAgent(proxy ? tunnelThrough(proxy) : direct, this.#pending)
       this.#agents.set(host, agent)
     }
     return agent
   }
 }
 
+/** Fails a connection that moves no byte for ATTEMPT_TIMEOUT_MS, from its first packet on. */
+function expireWhenIdle(socket: TLSSocket, host: string): void {
+  socket.setTimeout(ATTEMPT_TIMEOUT_MS, () =>
+    socket.destroy(
+      Object.assign(new Error(`No answer from ${host} in ${ATTEMPT_TIMEOUT_MS / 1000} s`), {
+        code: 'ETIMEDOUT'
+      })
+    )
+  )
+}
+
 const direct: Dial = (host, port, done) => {
   const socket = tlsConnect({ host, port, servername: host })
+  expireWhenIdle(socket, host)
   socket.once('secureConnect', () => done(null, socket))
   socket.once('error', (error) => done(error))
 }
@@ -105,14 +175,21 @@ function tunnelThrough(proxy: URL): Dial {
       port: proxy.port || (secure ? 443 : 80),
       method: 'CONNECT',
       path: target,
-      headers
+      headers,
+      timeout: ATTEMPT_TIMEOUT_MS
     })
+    connect.once('timeout', () =>
+      connect.destroy(
+        Object.assign(new Error(`The proxy did not connect to ${target} in ${ATTEMPT_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })
+      )
+    )
     connect.once('connect', (response, socket, head) => {
       if (response.statusCode !== 200) {
         refusal(target, response.statusCode, socket, head, done)
         return
       }
       const tls = tlsConnect({ socket, servername: host })
+      expireWhenIdle(tls, host)
       tls.once('secureConnect', () => done(null, tls))
       tls.once('error', (error) => done(error))
     })

@@ -2,8 +2,11 @@
  * The job's GitHub OIDC token, which Entra ID exchanges for an access token through the
  * app's federated credential. Its claims (never the token) are kept to explain a rejection.
  */
+import { request as httpsRequest } from 'node:https'
 import * as core from '@actions/core'
 import { ActionableError } from './actionable-error.ts'
+import type { Connections } from './connections.ts'
+import { untrusted } from './untrusted.ts'
 
 export interface OidcClaims {
   readonly iss?: string
@@ -18,12 +21,16 @@ export interface OidcClaims {
  */
 const REUSE_MS = 60_000
 
+/** GitHub's answer is a few kilobytes; anything far larger is not it. */
+const MAX_ANSWER_BYTES = 64 * 1024
+
 export class GitHubIdToken {
   readonly #audience: string
+  readonly #connections: Connections
   #latest?: { token: Promise<string>; at: number }
   #claims?: OidcClaims
 
-  constructor(audience: string) {
+  constructor(audience: string, connections: Connections) {
     if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
       throw new ActionableError(
         'The runner gave this job no GitHub OIDC token: add `permissions: id-token: write` to the workflow or job. ' +
@@ -31,6 +38,7 @@ export class GitHubIdToken {
       )
     }
     this.#audience = audience
+    this.#connections = connections
   }
 
   /** Claims of the last token fetched, for error messages. */
@@ -56,10 +64,12 @@ export class GitHubIdToken {
   async #fetch(): Promise<string> {
     let token: string
     try {
-      token = await core.getIDToken(this.#audience) // also masks the token
+      token = await this.#request()
     } catch (error) {
+      if (error instanceof ActionableError) throw error
+      const host = untrusted(new URL(process.env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '').host)
       throw new ActionableError(
-        `Could not get the GitHub OIDC token (${(error as Error).message}). Check that the job has \`permissions: id-token: write\`.`,
+        `Could not get the GitHub OIDC token from ${host} (${untrusted((error as Error).message)}). Check the runner's network and proxy settings (HTTPS_PROXY/NO_PROXY), then re-run.`,
         { cause: error }
       )
     }
@@ -68,6 +78,59 @@ export class GitHubIdToken {
       core.info(`GitHub OIDC token: issuer ${this.#claims.iss}, subject ${this.#claims.sub}, audience ${formatAudience(this.#claims.aud)}`)
     }
     return token
+  }
+
+  /**
+   * One GET to the runner's token endpoint with its request token, as @actions/core would do,
+   * but over the run's own connections (so with their timeouts and the step deadline), without
+   * following any redirect, and masking the token before anything can print it.
+   */
+  #request(): Promise<string> {
+    const url = new URL(process.env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '')
+    url.searchParams.set('audience', this.#audience)
+    const fail = (detail: string): ActionableError =>
+      new ActionableError(
+        `The GitHub OIDC token endpoint ${untrusted(url.host)} ${detail}. Check that the job has \`permissions: id-token: write\`, then re-run.`
+      )
+    return new Promise<string>((resolve, reject) => {
+      const request = httpsRequest(
+        url,
+        {
+          method: 'GET',
+          agent: this.#connections.agentFor(url.hostname),
+          headers: { authorization: `Bearer ${process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}`, accept: 'application/json' }
+        },
+        (response) => {
+          const chunks: Buffer[] = []
+          let size = 0
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length
+            if (size > MAX_ANSWER_BYTES) response.destroy(fail(`answered with more than ${MAX_ANSWER_BYTES} bytes`))
+            else chunks.push(chunk)
+          })
+          response.once('error', reject)
+          response.once('end', () => {
+            const status = response.statusCode ?? 0
+            if (status < 200 || status >= 300) {
+              const where =
+                status >= 300 && status < 400 ? ` (a redirect to ${untrusted(response.headers.location ?? 'nowhere')}, not followed)` : ''
+              return reject(fail(`answered HTTP ${status}${where}`))
+            }
+            let value: unknown
+            try {
+              value = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { value?: unknown }).value
+            } catch {
+              value = undefined
+            }
+            if (typeof value !== 'string' || value === '') return reject(fail('answered without a token'))
+            core.setSecret(value)
+            resolve(value)
+          })
+        }
+      )
+      request.once('error', reject)
+      request.end()
+    })
   }
 }
 

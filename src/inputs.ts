@@ -47,6 +47,8 @@ export interface CommonSettings {
   readonly vault: VaultRef
   readonly auth: Auth
   readonly maxParallel: number
+  /** The whole step's deadline. */
+  readonly timeoutSeconds: number
 }
 
 export interface Settings extends CommonSettings {
@@ -135,7 +137,8 @@ export function getCommonSettings(input: (name: string) => string = (name) => co
     cloud,
     vault: parseVault(input('key-vault'), cloud),
     auth: parseAuth(input('client-id'), input('tenant-id'), input('audience')),
-    maxParallel: parseInteger('max-parallel', input('max-parallel'), 1, MAX_PARALLEL, DEFAULT_MAX_PARALLEL)
+    maxParallel: parseInteger('max-parallel', input('max-parallel'), 1, MAX_PARALLEL, DEFAULT_MAX_PARALLEL),
+    timeoutSeconds: parseInteger('timeout-seconds', input('timeout-seconds'), 10, 3600, 300)
   }
 }
 

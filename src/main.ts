@@ -11,6 +11,7 @@ import { type Settings, getSettings } from './inputs.ts'
 import { type Kek, kekUrl, kekWarnings, readKek } from './kek.ts'
 import { KeyFiles } from './key-output.ts'
 import { openSession } from './session.ts'
+import type { StepDeadline } from './step-deadline.ts'
 import { writeSummary } from './summary.ts'
 
 export async function run(): Promise<void> {
@@ -28,11 +29,13 @@ export async function run(): Promise<void> {
   }
   let errorContext = (): ErrorContext => ({})
   let kek: Kek | undefined
+  let deadline: StepDeadline | undefined
   try {
     initialWarnings(settings).forEach(warn)
     const session = openSession(settings, [settings.vault.url, settings.kek.vault.url], (connections) => preconnect(connections, settings))
     errorContext = session.errorContext
     const { vault, pacer } = session
+    deadline = session.deadline
 
     core.info(`Reading the KEK ${kekUrl(settings.kek)}; making ${settings.secretNames.length} wrapped BEK(s) in ${settings.vault.url}`)
     const kekRead = readKek(vault, settings.kek).then((checked) => {
@@ -47,7 +50,7 @@ export async function run(): Promise<void> {
     const kekUrlNow = (): string => kek?.kid ?? kekUrl(settings.kek)
     const keyFiles = settings.keyOutput && new KeyFiles(settings.keyOutput)
     const job = { vault, settings, kek: kekRead, kekUrlNow, pacer, keyFiles }
-    const result = await makeBeks(job, settings.secretNames, settings.maxParallel)
+    const result = await makeBeks(job, settings.secretNames, settings.maxParallel, session.deadline.race)
 
     setOutputs(result.beks)
     const keyFilesNote = keyFiles?.publish()
@@ -58,6 +61,9 @@ export async function run(): Promise<void> {
     core.setFailed(describeError(error, errorContext()))
   } finally {
     settings.keyFile?.bytes.fill(0)
+    deadline?.end()
+    // Past the deadline, a library's retry timer may still be pending; the step has reported.
+    if (deadline?.expired) setTimeout(() => process.exit(), 1000).unref()
   }
 }
 

@@ -9,12 +9,15 @@ import type { ErrorContext } from './errors.ts'
 import { GitHubIdToken } from './github-oidc.ts'
 import type { CommonSettings } from './inputs.ts'
 import { VaultPacer } from './rate-limit.ts'
+import { StepDeadline } from './step-deadline.ts'
 import { VaultClient } from './vault-client.ts'
 
 export interface Session {
   readonly connections: Connections
   readonly vault: VaultClient
   readonly pacer: VaultPacer
+  /** timeout-seconds, counted from here: race the work against it, end() it when done. */
+  readonly deadline: StepDeadline
   /** Who signed in, for error messages (never the token). */
   errorContext(): ErrorContext
 }
@@ -29,9 +32,10 @@ export function openSession(
   preconnect: (connections: Connections) => void = () => undefined
 ): Session {
   const auth = settings.auth.kind === 'oidc' ? settings.auth : undefined
-  const idToken = auth && new GitHubIdToken(auth.audience)
-  idToken?.prefetch()
   const connections = new Connections()
+  const deadline = new StepDeadline(settings.timeoutSeconds, connections)
+  const idToken = auth && new GitHubIdToken(auth.audience, connections)
+  idToken?.prefetch()
   if (auth) connections.preconnect(new URL(settings.cloud.authorityHost).hostname)
   preconnect(connections)
   const credential = createCredential(settings.auth, settings.cloud, idToken, connections)
@@ -39,6 +43,7 @@ export function openSession(
     connections,
     vault: new VaultClient(credential, settings.cloud, connections, vaultUrls),
     pacer: new VaultPacer(),
+    deadline,
     errorContext: () => ({ ...auth, oidcClaims: idToken?.claims })
   }
 }

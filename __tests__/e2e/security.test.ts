@@ -64,7 +64,7 @@ describe('nothing sensitive leaks, with debug logging on', () => {
     const maskAt = result.stdout.indexOf(`::add-mask::${stored.value}`)
     expect(maskAt).toBeGreaterThanOrEqual(0)
     expect(text).not.toContain(stored.value)
-    // Only the OIDC token (masked by @actions/core itself) and the wrapped value are handed to the masker: never the key.
+    // Only the OIDC token (masked as soon as it arrives) and the wrapped value are handed to the masker: never the key.
     const masked = [...result.stdout.matchAll(/^::add-mask::(.*)$/gm)].map((m) => m[1])
     expect(masked.sort()).toEqual([...oidcTokens, stored.value].sort())
     // The job's OIDC claims are shown (for diagnosis), not the token.
