@@ -33,8 +33,8 @@ export function openSession(
 ): Session {
   const auth = settings.auth.kind === 'oidc' ? settings.auth : undefined
   const connections = new Connections()
-  const deadline = new StepDeadline(settings.timeoutSeconds, connections)
   const idToken = auth && new GitHubIdToken(auth.audience, connections)
+  const deadline = new StepDeadline(settings.timeoutSeconds, connections)
   idToken?.prefetch()
   if (auth) connections.preconnect(new URL(settings.cloud.authorityHost).hostname)
   preconnect(connections)

@@ -23,6 +23,8 @@ export class StepDeadline {
       connections.close()
       fail(error)
     }, seconds * 1000)
+    // Requests in flight keep the process alive; the deadline alone never should.
+    this.#timer.unref()
   }
 
   get expired(): boolean {
