@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core'
 import { ActionableError } from './actionable-error.ts'
+import { checkWrappedValue, kekUrlFromTag } from './answer-checks.ts'
 import { describeError } from './errors.ts'
 import type { Settings } from './inputs.ts'
 import { type Kek, checkPlaintextFits } from './kek.ts'
@@ -11,9 +12,11 @@ import { generateKey } from './key-bytes.ts'
 import type { KeyFiles } from './key-output.ts'
 import type { VaultPacer } from './rate-limit.ts'
 import { type SecretBundle, type StoredSecret, disableSecret, notAWrappedBek, readSecret, storeSecret, storedSecret } from './secret.ts'
-import { TAG_KEK_URL, buildTags } from './tags.ts'
+import { TAG_ALGORITHM, TAG_KEK_URL, buildTags } from './tags.ts'
+import { untrusted } from './untrusted.ts'
 import type { VaultClient } from './vault-client.ts'
-import { verifyUnwrap, wrapKey } from './wrap.ts'
+import { WRAP_ALGORITHMS } from './wrap-algorithms.ts'
+import { type WrappedKey, verifyUnwrap, wrapKey } from './wrap.ts'
 
 export interface Bek extends StoredSecret {
   /** The versioned KEK URL the value is wrapped with. */
@@ -44,7 +47,10 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
   if (checkFirst) {
     const existing = await checking
     const reuse = existing && decideOnExisting(settings, name, existing)
-    if (reuse) return reuse
+    if (reuse) {
+      if (settings.verify) await verifyReused(job, reuse, existing)
+      return reuse
+    }
   }
 
   const key = settings.keyFile?.bytes ?? generateKey(settings.keySizeBits)
@@ -53,7 +59,7 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
     // Wrapping while the KEK is still being read saves a round trip; nothing is stored
     // before the KEK passed its checks.
     await pacer.keyOperations.take()
-    const wrapping = wrapKey(vault, job.kekUrlNow(), settings.algorithm, key)
+    const wrapping = wrapKey(vault, settings.kek, job.kekUrlNow(), settings.algorithm, key)
     wrapping.catch(() => undefined)
     if (!checkFirst) {
       const existing = await checking
@@ -65,6 +71,7 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
     if (wrapped.kid !== kek.kid) {
       throw new ActionableError(`The KEK changed while this step ran: read ${kek.kid}, wrapped with ${wrapped.kid}. Re-run the step.`)
     }
+    checkWrappedValue(wrapped.value, kek.bits, `POST ${wrapped.kid}/wrapkey`)
     const tags = buildTags({
       osType: settings.osType,
       secretName: name,
@@ -80,12 +87,10 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
       await pacer.keyOperations.take()
       await verifyUnwrap(vault, wrapped, settings.algorithm, key).catch(async (error: unknown) => {
         // A BEK is stored fully or not at all: an unverified one must not be used.
-        await disableSecret(vault, stored)
+        await disableOrExplain(vault, settings, stored, describeVerifyFailure(error))
         throw new ActionableError(
           `${describeVerifyFailure(error)} The stored version ${stored.url} was disabled; run again with if-exists: new-version.`,
-          {
-            cause: error
-          }
+          { cause: error }
         )
       })
       core.info(`Verified: the vault unwraps ${stored.url} to the key.`)
@@ -99,8 +104,9 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
 
 /** Applies if-exists to a secret that is already there: the BEK to reuse, undefined to add a version, or an error. */
 function decideOnExisting(settings: Settings, name: string, existing: SecretBundle): Bek | undefined {
-  const current = storedSecret(name, existing)
-  const where = `Secret '${name}' already exists in ${settings.vault.name}${current.version ? ` (version ${current.version})` : ''}`
+  const request = `GET ${settings.vault.url}/secrets/${name}`
+  const current = existing.id === undefined ? undefined : storedSecret(settings.vault, name, existing, request)
+  const where = `Secret '${untrusted(name)}' already exists in ${untrusted(settings.vault.name)}${current ? ` (version ${current.version})` : ''}`
   if (settings.ifExists === 'fail') {
     throw new ActionableError(
       `${where}. Set if-exists: reuse to keep it, if-exists: new-version to add a version, or choose another secret-name.`
@@ -114,9 +120,58 @@ function decideOnExisting(settings: Settings, name: string, existing: SecretBund
       `${where} but is not a wrapped BEK this action can ${settings.ifExists === 'reuse' ? 'reuse' : 'add a version to'}: ${problem}.`
     )
   if (settings.ifExists === 'new-version') return undefined
-  const kekUrl = existing.tags?.[TAG_KEK_URL] ?? ''
+  if (!current) throw new ActionableError(`Key Vault's answer to ${request} has no id; refusing to reuse it. Re-run the step.`)
+  const tag = existing.tags?.[TAG_KEK_URL]
+  const kekUrl = kekUrlFromTag(tag, settings.cloud)
+  if (!kekUrl) {
+    throw new ActionableError(
+      `${where} but its ${TAG_KEK_URL} tag '${untrusted(tag, 200)}' is not a versioned key URL in a ${settings.cloud.name} Key Vault, so ADE could not use it. ` +
+        'Fix the tag (az keyvault secret set-attributes --tags), or run with if-exists: new-version to store a new BEK.'
+    )
+  }
+  const requested = `${settings.kek.vault.url}/keys/${settings.kek.name}/`.toLowerCase()
+  if (!kekUrl.toLowerCase().startsWith(requested) || (settings.kek.version && !kekUrl.endsWith(`/${settings.kek.version.toLowerCase()}`))) {
+    core.warning(
+      `${where} wrapped with the KEK ${kekUrl}, not the requested ${requested.slice(0, -1)}${settings.kek.version ? `/${settings.kek.version}` : ''}; reusing it as asked. Run with if-exists: new-version to wrap a new BEK with the requested KEK.`
+    )
+  }
   core.info(`${where}; reusing it (if-exists: reuse). Its KEK is ${kekUrl}.`)
   return { ...current, kekUrl, reused: true }
+}
+
+/**
+ * verify: true checks a reused BEK like a new one: the vault must unwrap it with its KEK (to
+ * the key file's bytes, when one was given). A reused version that fails is left as it is:
+ * it was not this run's to disable.
+ */
+async function verifyReused(job: BekJob, bek: Bek, existing: SecretBundle): Promise<void> {
+  const { settings } = job
+  const tagged = existing.tags?.[TAG_ALGORITHM]
+  const algorithm = WRAP_ALGORITHMS.find((alg) => alg === tagged) ?? settings.algorithm
+  const wrapped: WrappedKey = { kid: bek.kekUrl, value: existing.value ?? '' }
+  await job.pacer.keyOperations.take()
+  try {
+    await verifyUnwrap(job.vault, wrapped, algorithm, settings.keyFile?.bytes)
+  } catch (error) {
+    throw new ActionableError(
+      `${describeVerifyFailure(error)} The reused version ${bek.url} was not changed; check it, or run with if-exists: new-version to store a new BEK.`,
+      { cause: error }
+    )
+  }
+  core.info(`Verified: the vault unwraps ${bek.url}${settings.keyFile ? ' to the key file' : ''}.`)
+}
+
+/** Disables a version that failed verification; if that fails too, says both and how to finish by hand. */
+async function disableOrExplain(vault: VaultClient, settings: Settings, stored: StoredSecret, failure: string): Promise<void> {
+  try {
+    await disableSecret(vault, stored)
+  } catch (error) {
+    throw new ActionableError(
+      `${failure} Disabling the stored version failed too (${describeError(error, {})}): ${stored.url} is still enabled and must not be used. ` +
+        `Disable it by hand: az keyvault secret set-attributes --vault-name ${settings.vault.name} --name ${stored.name} --version ${stored.version} --enabled false`,
+      { cause: error }
+    )
+  }
 }
 
 function describeVerifyFailure(error: unknown): string {

@@ -47,9 +47,9 @@ export function describeError(error: unknown, context: ErrorContext): string {
   if (error instanceof AggregateAuthenticationError || error instanceof CredentialUnavailableError) return describeNoCredential(error)
   if (isRestError(error) && error.code && /^E[A-Z]+$/.test(error.code)) {
     const host = safeHost(error.request?.url)
-    return `Could not reach ${host ?? 'Azure'} (${error.code}) after retries. Check the vault name, the runner's network and proxy settings (HTTPS_PROXY/NO_PROXY) and the vault's firewall.`
+    return `Could not reach ${untrusted(host ?? 'Azure')} (${error.code}) after retries. Check the vault name, the runner's network and proxy settings (HTTPS_PROXY/NO_PROXY) and the vault's firewall.`
   }
-  return message
+  return untrusted(message, 1000)
 }
 
 /** The chain found no credential: what to do first, then each credential's own reason. */
@@ -66,23 +66,23 @@ function describeNoCredential(error: AggregateAuthenticationError | CredentialUn
 }
 
 function describeSignInError(code: string, message: string, { clientId, tenantId, oidcClaims }: ErrorContext): string {
-  const detail = firstLine(message.slice(message.indexOf(`AADSTS${code}`)))
+  const detail = untrusted(firstLine(message.slice(message.indexOf(`AADSTS${code}`))))
   switch (code) {
     case '700213':
     case '70021':
     case '7002138': {
       const claims = oidcClaims
-        ? `The token has issuer '${oidcClaims.iss}', subject '${oidcClaims.sub}', audience '${formatAudience(oidcClaims.aud)}'. Add a federated credential with exactly these values`
+        ? `The token has issuer '${untrusted(oidcClaims.iss)}', subject '${untrusted(oidcClaims.sub)}', audience '${untrusted(formatAudience(oidcClaims.aud))}'. Add a federated credential with exactly these values`
         : 'Add a federated credential with the issuer, subject and audience of the token'
       return (
-        `Entra ID has no federated credential on app ${clientId ?? process.env.AZURE_CLIENT_ID} that matches the presented token (${detail}). ` +
+        `Entra ID has no federated credential on app ${untrusted(clientId ?? process.env.AZURE_CLIENT_ID)} that matches the presented token (${detail}). ` +
         `${claims} (the subject is case-sensitive). Subject formats for GitHub: ${SUBJECT_FORMATS}.`
       )
     }
     case '700016':
-      return `Entra ID knows no application '${clientId ?? process.env.AZURE_CLIENT_ID}' in tenant '${tenantId ?? process.env.AZURE_TENANT_ID}' (${detail}). Check client-id, tenant-id and environment.`
+      return `Entra ID knows no application '${untrusted(clientId ?? process.env.AZURE_CLIENT_ID)}' in tenant '${untrusted(tenantId ?? process.env.AZURE_TENANT_ID)}' (${detail}). Check client-id, tenant-id and environment.`
     case '90002':
-      return `Entra ID knows no tenant '${tenantId ?? process.env.AZURE_TENANT_ID}' (${detail}). Check tenant-id and environment.`
+      return `Entra ID knows no tenant '${untrusted(tenantId ?? process.env.AZURE_TENANT_ID)}' (${detail}). Check tenant-id and environment.`
     case '700024':
       return `Entra ID found the OIDC token expired or not yet valid (${detail}). Check the runner's clock, then re-run.`
     default:
@@ -92,8 +92,8 @@ function describeSignInError(code: string, message: string, { clientId, tenantId
 
 function describeVaultError(error: VaultError): string {
   const grant = GRANTS[error.operation]
-  const vault = safeHost(error.url) ?? error.url
-  const said = `Key Vault said: ${error.code}${error.innerCode ? `/${error.innerCode}` : ''}: ${firstLine(error.message)}`
+  const vault = untrusted(safeHost(error.url) ?? error.url)
+  const said = `Key Vault said: ${untrusted(error.code, 100)}${error.innerCode ? `/${untrusted(error.innerCode, 100)}` : ''}: ${untrusted(firstLine(error.message), 300)}`
   if (error.status === 401) {
     return `${vault} refused the access token while trying to ${grant.doing}. ${said}. Check that environment matches the vault's cloud and that tenant-id is the vault's tenant.`
   }
@@ -117,13 +117,15 @@ function describeVaultError(error: VaultError): string {
     return `${said}. Recover the deleted secret (az keyvault secret recover) or purge it (az keyvault secret purge), or choose another secret-name.`
   }
   if (error.code === 'KeyNotFound') {
-    return `The KEK was not found: ${error.url.replace(/\/(?:wrapkey|unwrapkey)$/i, '').replace(/\/$/, '')}. Check kek-name, kek-version or kek-url. ${said}`
+    return `The KEK was not found: ${untrusted(error.url)
+      .replace(/\/(?:wrapkey|unwrapkey)$/i, '')
+      .replace(/\/$/, '')}. Check kek-name, kek-version or kek-url. ${said}`
   }
   if (error.status === 429) {
     return `Key Vault kept throttling requests to ${grant.doing}, even after waiting as it asked. Lower max-parallel or run fewer jobs against ${vault} at once. ${said}`
   }
   if (error.status >= 500) {
-    return `Key Vault failed to ${grant.doing} (HTTP ${error.status}) after retries; re-run the job. ${said}${error.requestId ? ` (request ${error.requestId})` : ''}`
+    return `Key Vault failed to ${grant.doing} (HTTP ${error.status}) after retries; re-run the job. ${said}${error.requestId ? ` (request ${untrusted(error.requestId, 100)})` : ''}`
   }
   return `Could not ${grant.doing} in ${vault} (HTTP ${error.status}). ${said}`
 }

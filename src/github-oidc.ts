@@ -75,7 +75,8 @@ export class GitHubIdToken {
     }
     if (!this.#claims) {
       this.#claims = decodeClaims(token)
-      core.info(`GitHub OIDC token: issuer ${this.#claims.iss}, subject ${this.#claims.sub}, audience ${formatAudience(this.#claims.aud)}`)
+      const { iss, sub, aud } = this.#claims
+      core.info(`GitHub OIDC token: issuer ${untrusted(iss)}, subject ${untrusted(sub)}, audience ${untrusted(formatAudience(aud))}`)
     }
     return token
   }

@@ -4,8 +4,10 @@
  */
 import { ActionableError } from './actionable-error.ts'
 import type { KekRef } from './inputs.ts'
+import { checkKid, jsonAnswer } from './answer-checks.ts'
 import type { OsType } from './os-type.ts'
-import { type VaultClient, normaliseId } from './vault-client.ts'
+import { untrusted } from './untrusted.ts'
+import type { VaultClient } from './vault-client.ts'
 import { type WrapAlgorithm, maxPlaintextBytes } from './wrap-algorithms.ts'
 
 export interface Kek {
@@ -19,9 +21,12 @@ export interface Kek {
 }
 
 interface KeyBundle {
-  key?: { kid?: string; kty?: string; key_ops?: string[]; n?: string }
-  attributes?: { enabled?: boolean; nbf?: number; exp?: number }
+  key?: { kid?: unknown; kty?: unknown; key_ops?: unknown; n?: unknown }
+  attributes?: { enabled?: boolean; nbf?: unknown; exp?: unknown }
 }
+
+/** The RSA sizes Azure Disk Encryption supports for a KEK. */
+const ADE_KEK_BITS = [2048, 3072, 4096]
 
 /** `https://<vault>/keys/<name>[/<version>]` for a KEK reference. */
 export function kekUrl(ref: KekRef): string {
@@ -29,40 +34,52 @@ export function kekUrl(ref: KekRef): string {
 }
 
 export async function readKek(vault: VaultClient, ref: KekRef): Promise<Kek> {
-  const bundle = await vault.json<KeyBundle>({ operation: 'getKey', method: 'GET', url: `${kekUrl(ref)}/` })
-  return checkKek(bundle, ref)
+  const url = `${kekUrl(ref)}/`
+  const bundle = await jsonAnswer(vault.json<KeyBundle | null>({ operation: 'getKey', method: 'GET', url }), `GET ${kekUrl(ref)}`)
+  return checkKek(bundle ?? {}, ref)
 }
 
 function checkKek({ key, attributes }: KeyBundle, ref: KekRef): Kek {
-  const url = kekUrl(ref)
-  if (!key?.kid || !key.kty) throw new ActionableError(`Key Vault answered for ${url} without a key identifier or type`)
-  const kid = normaliseId(key.kid)
+  const request = `GET ${kekUrl(ref)}`
   // The kid goes into the tags and later requests: it must name the key that was asked for.
-  const asked = `${ref.vault.url}/keys/${ref.name}/`.toLowerCase()
-  if (!kid.toLowerCase().startsWith(asked) || (ref.version && !kid.toLowerCase().endsWith(`/${ref.version}`))) {
-    throw new ActionableError(`Key Vault answered for ${url} with the key ${kid}; refusing to use it.`)
-  }
+  const kid = checkKid(key?.kid, ref.vault, ref.name, ref.version, request)
   const [, name = '', version = ''] = /\/keys\/([^/]+)\/([^/]+)$/.exec(new URL(kid).pathname) ?? []
-  if (key.kty !== 'RSA' && key.kty !== 'RSA-HSM') {
-    throw new ActionableError(`The KEK ${kid} is a ${key.kty} key; Azure Disk Encryption needs an RSA or RSA-HSM key.`)
+  if (key?.kty !== 'RSA' && key?.kty !== 'RSA-HSM') {
+    throw new ActionableError(
+      `The KEK ${kid} is a ${untrusted(key?.kty ?? 'untyped')} key; Azure Disk Encryption needs an RSA or RSA-HSM key.`
+    )
+  }
+  for (const [field, value] of Object.entries({ nbf: attributes?.nbf, exp: attributes?.exp })) {
+    if (value !== undefined && value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
+      throw new ActionableError(
+        `Key Vault's answer to ${request} has a non-numeric ${field} date '${untrusted(value, 80)}'; refusing to use the KEK. Check it with az keyvault key show.`
+      )
+    }
+  }
+  const nbf = typeof attributes?.nbf === 'number' ? attributes.nbf : undefined
+  const exp = typeof attributes?.exp === 'number' ? attributes.exp : undefined
+  const bits = modulusBits(key.n)
+  if (!ADE_KEK_BITS.includes(bits)) {
+    throw new ActionableError(
+      `The KEK ${kid} has a ${bits}-bit modulus; Azure Disk Encryption supports RSA keys of ${ADE_KEK_BITS.join(', ')} bits. Create one with az keyvault key create --kty RSA --size 3072.`
+    )
   }
   if (attributes?.enabled === false) throw new ActionableError(`The KEK ${kid} is disabled; enable it or use another version.`)
   const now = Date.now() / 1000
-  if (attributes?.nbf !== undefined && now < attributes.nbf) {
-    throw new ActionableError(`The KEK ${kid} is not valid before ${isoDate(attributes.nbf)}; Key Vault will not wrap with it until then.`)
+  if (nbf !== undefined && now < nbf) {
+    throw new ActionableError(`The KEK ${kid} is not valid before ${isoDate(nbf)}; Key Vault will not wrap with it until then.`)
   }
-  if (attributes?.exp !== undefined && now > attributes.exp) {
-    throw new ActionableError(
-      `The KEK ${kid} expired on ${isoDate(attributes.exp)}; Key Vault no longer wraps with it. Use a newer version.`
-    )
+  if (exp !== undefined && now > exp) {
+    throw new ActionableError(`The KEK ${kid} expired on ${isoDate(exp)}; Key Vault no longer wraps with it. Use a newer version.`)
   }
-  const missing = ['wrapKey', 'unwrapKey'].filter((op) => key.key_ops && !key.key_ops.includes(op))
+  const ops = Array.isArray(key.key_ops) ? key.key_ops.map(String) : undefined
+  const missing = ['wrapKey', 'unwrapKey'].filter((op) => ops && !ops.includes(op))
   if (missing.length > 0) {
     throw new ActionableError(
-      `The KEK ${kid} does not allow ${missing.join(' and ')} (its key_ops are ${key.key_ops?.join(', ')}); ADE wraps the disk key with it and unwraps it at every boot.`
+      `The KEK ${kid} does not allow ${missing.join(' and ')} (its key_ops are ${untrusted(ops?.join(', '))}); ADE wraps the disk key with it and unwraps it at every boot.`
     )
   }
-  return { kid, name, version, kty: key.kty, bits: modulusBits(key.n), hsm: key.kty === 'RSA-HSM' }
+  return { kid, name, version, kty: key.kty, bits, hsm: key.kty === 'RSA-HSM' }
 }
 
 /** Warnings about a KEK that works but may not do what the user wants. */
@@ -82,11 +99,11 @@ export function checkPlaintextFits(kek: Kek, algorithm: WrapAlgorithm, bytes: nu
   }
 }
 
-function modulusBits(n: string | undefined): number {
-  const modulus = Buffer.from(n ?? '', 'base64url')
+/** The modulus size in bits (whole bytes after leading zeros; RSA moduli fill their top byte). */
+function modulusBits(n: unknown): number {
+  const modulus = Buffer.from(typeof n === 'string' ? n : '', 'base64url')
   const leadingZeros = modulus.findIndex((byte) => byte !== 0)
-  const bytes = modulus.length - Math.max(leadingZeros, 0)
-  return Math.round((bytes * 8) / 1024) * 1024
+  return leadingZeros < 0 ? 0 : (modulus.length - leadingZeros) * 8
 }
 
 const isoDate = (seconds: number): string => new Date(seconds * 1000).toISOString()

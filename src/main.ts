@@ -13,6 +13,7 @@ import { KeyFiles } from './key-output.ts'
 import { openSession } from './session.ts'
 import type { StepDeadline } from './step-deadline.ts'
 import { writeSummary } from './summary.ts'
+import { untrusted } from './untrusted.ts'
 
 export async function run(): Promise<void> {
   let settings: Settings
@@ -37,11 +38,13 @@ export async function run(): Promise<void> {
     const { vault, pacer } = session
     deadline = session.deadline
 
-    core.info(`Reading the KEK ${kekUrl(settings.kek)}; making ${settings.secretNames.length} wrapped BEK(s) in ${settings.vault.url}`)
+    core.info(
+      `Reading the KEK ${untrusted(kekUrl(settings.kek))}; making ${settings.secretNames.length} wrapped BEK(s) in ${untrusted(settings.vault.url)}`
+    )
     const kekRead = readKek(vault, settings.kek).then((checked) => {
       kek = checked
       pacer.useKek(checked)
-      core.info(`KEK: ${checked.kid} (${checked.kty} ${checked.bits}-bit)`)
+      core.info(`KEK: ${untrusted(checked.kid)} (${untrusted(checked.kty)} ${checked.bits}-bit)`)
       kekWarnings(checked, settings.osType).forEach(warn)
       return checked
     })
@@ -116,5 +119,5 @@ function setOutputs(beks: readonly Bek[]): void {
   core.setOutput('kek-url', bek.kekUrl)
   core.setOutput('secret-name', bek.name)
   core.setOutput('secret-version', bek.version)
-  core.info(`Stored ${bek.url} (KEK ${bek.kekUrl})`)
+  core.info(`Stored ${untrusted(bek.url)} (KEK ${untrusted(bek.kekUrl)})`)
 }

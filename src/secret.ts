@@ -1,8 +1,11 @@
 /** Reads and stores the Key Vault secret that holds a wrapped BEK. */
 import * as core from '@actions/core'
+import { ActionableError } from './actionable-error.ts'
+import { checkSecretId, jsonAnswer } from './answer-checks.ts'
 import type { VaultRef } from './inputs.ts'
+import { untrusted } from './untrusted.ts'
 import { CONTENT_TYPE, TAG_KEK_URL } from './tags.ts'
-import { type VaultClient, VaultError, normaliseId } from './vault-client.ts'
+import { type VaultClient, VaultError } from './vault-client.ts'
 
 export interface SecretBundle {
   id?: string
@@ -24,7 +27,9 @@ const secretUrl = (vault: VaultRef, name: string): string => `${vault.url}/secre
 /** The latest version of a secret, or undefined if there is none (deleted ones included). */
 export async function readSecret(vault: VaultClient, ref: VaultRef, name: string): Promise<SecretBundle | undefined> {
   try {
-    const bundle = await vault.jsonOrNotFound<SecretBundle>({ operation: 'getSecret', method: 'GET', url: `${secretUrl(ref, name)}/` })
+    const url = `${secretUrl(ref, name)}/`
+    const bundle = await jsonAnswer(vault.jsonOrNotFound<SecretBundle | null>({ operation: 'getSecret', method: 'GET', url }), `GET ${url}`)
+    if (bundle === null) throw new ActionableError(`Key Vault's answer to GET ${url} is null; re-run the step.`)
     if (bundle?.value) core.setSecret(bundle.value)
     return bundle
   } catch (error) {
@@ -42,8 +47,12 @@ export async function storeSecret(
   tags: Record<string, string>
 ): Promise<StoredSecret> {
   const body = JSON.stringify({ value, contentType: CONTENT_TYPE, tags, attributes: { enabled: true } })
-  const bundle = await vault.json<SecretBundle>({ operation: 'setSecret', method: 'PUT', url: secretUrl(ref, name), body })
-  return storedSecret(name, bundle)
+  const request = `PUT ${secretUrl(ref, name)}`
+  const maybeStored =
+    `A version may have been stored: list them with az keyvault secret list-versions --vault-name ${ref.name} --name ${name}, ` +
+    'disable any you did not expect (az keyvault secret set-attributes --enabled false), then re-run with if-exists: new-version.'
+  const answer = vault.json<SecretBundle | null>({ operation: 'setSecret', method: 'PUT', url: secretUrl(ref, name), body })
+  return storedSecret(ref, name, await jsonAnswer(answer, request, maybeStored), request, maybeStored)
 }
 
 /** Disables one stored version, so that neither ADE nor a later if-exists: reuse can use it. */
@@ -55,12 +64,13 @@ export async function disableSecret(vault: VaultClient, secret: StoredSecret): P
 /** Why an existing secret is not a wrapped BEK this action could reuse, or undefined if it is one. */
 export function notAWrappedBek(bundle: SecretBundle): string | undefined {
   if (bundle.attributes?.enabled === false) return 'its latest version is disabled'
-  if (bundle.contentType !== CONTENT_TYPE) return `its content type is '${bundle.contentType ?? ''}', not '${CONTENT_TYPE}'`
+  if (bundle.contentType !== CONTENT_TYPE) return `its content type is '${untrusted(bundle.contentType ?? '', 100)}', not '${CONTENT_TYPE}'`
   if (!bundle.tags?.[TAG_KEK_URL]) return `it has no ${TAG_KEK_URL} tag`
   return undefined
 }
 
-export function storedSecret(name: string, bundle: SecretBundle): StoredSecret {
-  const url = bundle.id ? normaliseId(bundle.id) : ''
+/** The stored version an answer names, checked to be a version of secret `name` in `ref`. */
+export function storedSecret(ref: VaultRef, name: string, bundle: SecretBundle | null, request: string, after?: string): StoredSecret {
+  const url = checkSecretId(bundle?.id, ref, name, request, after)
   return { name, url, version: url.slice(url.lastIndexOf('/') + 1) }
 }

@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import type { Bek } from './bek.ts'
 import type { Settings } from './inputs.ts'
+import { untrustedHtml } from './untrusted.ts'
 
 export interface RunReport {
   readonly settings: Settings
@@ -20,7 +21,7 @@ export interface RunReport {
 export async function writeSummary(report: RunReport): Promise<void> {
   const { settings, beks } = report
   const summary = core.summary.addHeading(report.failure ? 'Wrapped BEKs: failed' : 'Wrapped BEK for Azure Disk Encryption', 2)
-  if (report.failure) summary.addRaw(`<p><strong>Failed:</strong> ${escape(report.failure)}</p>`, true)
+  if (report.failure) summary.addRaw(`<p><strong>Failed:</strong> ${untrustedHtml(report.failure, 4000)}</p>`, true)
   summary.addTable([
     [
       { data: 'Vault', header: true },
@@ -28,7 +29,7 @@ export async function writeSummary(report: RunReport): Promise<void> {
       { data: 'Algorithm', header: true },
       { data: 'OS type', header: true }
     ],
-    [settings.vault.url, report.kekUrl ?? 'not resolved', settings.algorithm, settings.osType]
+    [settings.vault.url, report.kekUrl ?? 'not resolved', settings.algorithm, settings.osType].map((cell) => untrustedHtml(cell))
   ])
   if (beks.length > 0) {
     summary.addHeading(`Secrets (${beks.length})`, 3).addTable([
@@ -38,17 +39,19 @@ export async function writeSummary(report: RunReport): Promise<void> {
         { data: 'Secret URL', header: true },
         { data: 'Status', header: true }
       ],
-      ...beks.map((bek) => [bek.name, bek.version, bek.url, bek.reused ? 'existing, reused' : 'created'])
+      ...beks.map((bek) =>
+        [bek.name, bek.version, bek.url].map((cell) => untrustedHtml(cell)).concat(bek.reused ? 'existing, reused' : 'created')
+      )
     ])
   }
   if (report.missing.length > 0) {
     summary.addRaw(
-      `<p>Not created (${report.missing.length}): ${report.missing.map(escape).join(', ')}. Re-run with <code>if-exists: reuse</code> to complete the rest without duplicates.</p>`,
+      `<p>Not created (${report.missing.length}): ${report.missing.map((name) => untrustedHtml(name)).join(', ')}. Re-run with <code>if-exists: reuse</code> to complete the rest without duplicates.</p>`,
       true
     )
   }
-  if (report.keyFilesNote) summary.addRaw(`<p><strong>Key file:</strong> ${escape(report.keyFilesNote)}</p>`, true)
-  if (report.warnings.length > 0) summary.addHeading('Warnings', 3).addList(report.warnings.map(escape))
+  if (report.keyFilesNote) summary.addRaw(`<p><strong>Key file:</strong> ${untrustedHtml(report.keyFilesNote, 2000)}</p>`, true)
+  if (report.warnings.length > 0) summary.addHeading('Warnings', 3).addList(report.warnings.map((warning) => untrustedHtml(warning, 2000)))
   const first = beks[0]
   if (first) {
     summary
@@ -93,7 +96,3 @@ function powerShellSnippet(settings: Settings, bek: Bek): string {
 }
 
 const vaultNameOf = (url: string): string => new URL(url).hostname.split('.')[0]
-
-function escape(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c)
-}

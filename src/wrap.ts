@@ -6,8 +6,10 @@
 import { timingSafeEqual } from 'node:crypto'
 import * as core from '@actions/core'
 import { ActionableError } from './actionable-error.ts'
+import { checkKid, jsonAnswer } from './answer-checks.ts'
+import type { KekRef } from './inputs.ts'
 import { decodeJsonBase64UrlField, keyOperationBody } from './key-bytes.ts'
-import { type VaultClient, normaliseId } from './vault-client.ts'
+import type { VaultClient } from './vault-client.ts'
 import type { WrapAlgorithm } from './wrap-algorithms.ts'
 
 export interface WrappedKey {
@@ -17,32 +19,55 @@ export interface WrappedKey {
   readonly value: string
 }
 
-/** `keyUrl` is a versioned key identifier, or a version-less one to use the current version. */
-export async function wrapKey(vault: VaultClient, keyUrl: string, algorithm: WrapAlgorithm, key: Buffer): Promise<WrappedKey> {
+/**
+ * `keyUrl` is a versioned key identifier of the KEK `ref`, or a version-less one to use the
+ * current version. The answer's value is checked against the KEK's size by the caller, who knows it.
+ */
+export async function wrapKey(vault: VaultClient, ref: KekRef, keyUrl: string, algorithm: WrapAlgorithm, key: Buffer): Promise<WrappedKey> {
   const body = keyOperationBody(algorithm, key)
   try {
-    const result = await vault.json<{ kid?: string; value?: string }>({
+    const request = `POST ${keyUrl}/wrapkey`
+    const answer = vault.json<{ kid?: unknown; value?: unknown } | null>({
       operation: 'wrapKey',
       method: 'POST',
       url: `${keyUrl}/wrapkey`,
       body
     })
-    if (!result.value || !result.kid) throw new ActionableError(`Key Vault's wrapkey answer for ${keyUrl} has no value or kid`)
+    const result = await jsonAnswer(answer, request, 'Nothing was stored; re-run the step.')
+    if (typeof result?.value !== 'string' || !result.value) {
+      throw new ActionableError(`Key Vault's answer to ${request} has no value; nothing was stored. Re-run the step.`)
+    }
     core.setSecret(result.value)
-    return { kid: normaliseId(result.kid), value: result.value }
+    return { kid: checkKid(result.kid, ref.vault, ref.name, undefined, request), value: result.value }
   } finally {
     body.fill(0)
   }
 }
 
-/** Has the vault unwrap `wrapped` and compares the result with `key` in constant time. */
-export async function verifyUnwrap(vault: VaultClient, wrapped: WrappedKey, algorithm: WrapAlgorithm, key: Buffer): Promise<void> {
+/**
+ * Has the vault unwrap `wrapped` and compares the result with `key` in constant time; without
+ * `key` (a reused BEK whose key this run never saw), only that it unwraps to a key at all.
+ */
+export async function verifyUnwrap(
+  vault: VaultClient,
+  wrapped: WrappedKey,
+  algorithm: WrapAlgorithm,
+  key: Buffer | undefined
+): Promise<void> {
   const body = JSON.stringify({ alg: algorithm, value: wrapped.value })
   const answer = await vault.bytes({ operation: 'unwrapKey', method: 'POST', url: `${wrapped.kid}/unwrapkey`, body })
   let unwrapped: Buffer | undefined
   try {
-    unwrapped = decodeJsonBase64UrlField(answer, 'value')
-    if (unwrapped.length !== key.length || !timingSafeEqual(unwrapped, key)) {
+    try {
+      unwrapped = decodeJsonBase64UrlField(answer, 'value')
+    } catch (error) {
+      throw new ActionableError(
+        `Verification failed: Key Vault's answer to POST ${wrapped.kid}/unwrapkey is unusable (${(error as Error).message}).`,
+        { cause: error }
+      )
+    }
+    const matches = key ? unwrapped.length === key.length && timingSafeEqual(unwrapped, key) : unwrapped.length > 0
+    if (!matches) {
       throw new ActionableError(`Verification failed: Key Vault unwrapped the stored value with ${wrapped.kid} to a different key.`)
     }
   } finally {
