@@ -108,7 +108,12 @@ describe('NO_PROXY', () => {
   test.each([
     ['kv.vault.azure.net', 'kv.vault.azure.net', true],
     ['kv.vault.azure.net', '.vault.azure.net', true],
-    ['kv.vault.azure.net', 'vault.azure.net', false],
+    ['kv.vault.azure.net', 'vault.azure.net', true],
+    ['kv.vault.azure.net', 'azure.net', true],
+    ['kv.vault.azure.net', 'KV.Vault.Azure.NET', true],
+    ['kv.vault.azure.net', 'kv.vault.azure.net:443', true],
+    ['kv.vault.azure.net', 'kv.vault.azure.net:8443', false],
+    ['kv.vault.azure.net', 'ault.azure.net', false],
     ['vault.azure.net', '.vault.azure.net', true],
     ['kv.vault.azure.net', 'example.com, *', true],
     ['kv.vault.azure.net', 'example.com,.azure.cn', false],

@@ -51,8 +51,11 @@ export function checkSecretId(id: unknown, vault: VaultRef, name: string, reques
   return `https://${parsed.host}/secrets/${parsed.name}/${parsed.version}`
 }
 
-/** The versioned key URL in an answer about key `name` (any version, or `version`) of `vault`, normalised. */
-export function checkKid(kid: unknown, vault: VaultRef, name: string, version: string | undefined, request: string): string {
+/**
+ * The versioned key URL in the answer to `method url` about key `name` (any version, or
+ * `version`) of `vault`, normalised.
+ */
+export function checkKid(kid: unknown, vault: VaultRef, name: string, version: string | undefined, method: string, url: string): string {
   const parsed = parseObjectId(kid)
   if (
     !parsed ||
@@ -61,9 +64,9 @@ export function checkKid(kid: unknown, vault: VaultRef, name: string, version: s
     parsed.name.toLowerCase() !== name.toLowerCase() ||
     (version !== undefined && parsed.version !== version.toLowerCase())
   ) {
-    const said = kid === undefined ? 'no kid' : `the kid '${untrusted(kid, 200)}'`
+    const said = kid === undefined ? 'without a key identifier' : `with the key ${untrusted(kid, 200)}`
     throw new ActionableError(
-      `Key Vault's answer to ${request} has ${said}, not ${vault.url}/keys/${name}/${version ?? '<32 hex digits>'}; refusing to use it.`
+      `Key Vault answered for ${url} ${said}, not ${vault.url}/keys/${name}/${version ?? '<32 hex digits>'}; refusing to use it (${method} request). Re-run the step; if it persists, check the KEK with az keyvault key show.`
     )
   }
   return `https://${parsed.host}/keys/${parsed.name}/${parsed.version}`

@@ -238,10 +238,22 @@ function proxyFor(host: string): URL | undefined {
   return url
 }
 
-export function bypassesProxy(host: string, noProxy: string): boolean {
+/**
+ * Whether NO_PROXY sends a connection to `host`:`port` directly, with the rule
+ * `@actions/http-client` applies to the OIDC request, so one run has one proxy rule:
+ * entries are comma-separated and case-insensitive; `*` matches every host; `name` or
+ * `.name` matches the host and every subdomain; `name:port` only on that port.
+ */
+export function bypassesProxy(host: string, noProxy: string, port = 443): boolean {
+  const hostName = host.toLowerCase().replace(/\.$/, '')
+  const candidates = [hostName, `${hostName}:${port}`]
   return noProxy
     .split(',')
     .map((entry) => entry.trim().toLowerCase())
     .filter(Boolean)
-    .some((entry) => entry === '*' || host === entry.replace(/^\./, '') || (entry.startsWith('.') && host.endsWith(entry)))
+    .some((entry) => {
+      if (entry === '*') return true
+      const suffix = entry.replace(/^\*?\./, '')
+      return candidates.some((candidate) => candidate === suffix || candidate.endsWith(`.${suffix}`))
+    })
 }

@@ -1,4 +1,6 @@
+import { failUnexpectedly, installLastResort } from './last-resort.ts'
 import { run } from './main.ts'
 
+installLastResort()
 /* istanbul ignore next */
-await run()
+await run().catch(failUnexpectedly)

@@ -4,14 +4,16 @@
  * that is allowed.
  */
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import * as core from '@actions/core'
 import { type Cloud, CLOUD_NAMES, cloudOfHost, findCloud } from './clouds.ts'
 import { BekFormatError, type BekFile, parseBekFile } from './bek-file.ts'
 import { type KeyOutputTarget, parseKeyOutputFile } from './key-output.ts'
+import { KeyFileError, readKeyFile } from './key-file.ts'
 import { OS_TYPES, type OsType } from './os-type.ts'
 import { runProvenance } from './provenance.ts'
+import { checkProxyEnvironment } from './proxy-environment.ts'
+import { untrusted } from './untrusted.ts'
 import { ADE_TAG_NAMES, MAX_TAGS, TAG_CREATED_BY } from './tags.ts'
 import { WRAP_ALGORITHMS, type WrapAlgorithm, maxPlaintextBytes } from './wrap-algorithms.ts'
 
@@ -97,6 +99,7 @@ export function getSettings(
   input: (name: string) => string = (name) => core.getInput(name),
   env: NodeJS.ProcessEnv = process.env
 ): Settings {
+  checkProxyEnvironment(env)
   const common = getCommonSettings(input)
   const { cloud, vault } = common
   const kek = parseKek(input('kek-name'), input('kek-version'), input('kek-url'), vault, cloud)
@@ -276,16 +279,14 @@ function parseKeyFile(path: string, keySize: string, algorithm: WrapAlgorithm, o
   const file = path.trim()
   if (!file) return undefined
   if (keySize.trim()) throw new InputError('key-size', 'applies to generated keys only; remove it when key-file is given')
+  const limit = maxPlaintextBytes(algorithm, 4096)
   let bytes: Buffer
   try {
-    bytes = readFileSync(resolve(file))
+    bytes = readKeyFile(resolve(file), limit)
   } catch (error) {
-    throw new InputError('key-file', `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
-  }
-  const limit = maxPlaintextBytes(algorithm, 4096)
-  if (bytes.length === 0 || bytes.length > limit) {
-    bytes.fill(0)
-    throw new InputError('key-file', `'${file}' has ${bytes.length} bytes; with ${algorithm} even a 4096-bit KEK wraps 1 to ${limit} bytes`)
+    if (!(error instanceof KeyFileError)) throw error
+    const sized = /^it has \d+ bytes$/.test(error.message) ? `; with ${algorithm} even a 4096-bit KEK wraps 1 to ${limit} bytes` : ''
+    throw new InputError('key-file', `cannot read '${untrusted(file)}': ${error.message}${sized}`)
   }
   if (osType === 'linux') return { path: file, bytes }
   try {
@@ -295,7 +296,7 @@ function parseKeyFile(path: string, keySize: string, algorithm: WrapAlgorithm, o
     if (!(error instanceof BekFormatError)) throw error
     throw new InputError(
       'key-file',
-      `'${file}' is not a BitLocker startup key (.BEK) file: ${error.message}. With os-type windows, give the <GUID>.BEK file BitLocker wrote (manage-bde -protectors -add C: -StartupKey <folder>); for a Linux passphrase or key file set os-type: linux`
+      `'${untrusted(file)}' is not a BitLocker startup key (.BEK) file: ${error.message}. With os-type windows, give the <GUID>.BEK file BitLocker wrote (manage-bde -protectors -add C: -StartupKey <folder>); for a Linux passphrase or key file set os-type: linux`
     )
   }
 }

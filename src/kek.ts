@@ -42,7 +42,7 @@ export async function readKek(vault: VaultClient, ref: KekRef): Promise<Kek> {
 function checkKek({ key, attributes }: KeyBundle, ref: KekRef): Kek {
   const request = `GET ${kekUrl(ref)}`
   // The kid goes into the tags and later requests: it must name the key that was asked for.
-  const kid = checkKid(key?.kid, ref.vault, ref.name, ref.version, request)
+  const kid = checkKid(key?.kid, ref.vault, ref.name, ref.version, 'GET', kekUrl(ref))
   const [, name = '', version = ''] = /\/keys\/([^/]+)\/([^/]+)$/.exec(new URL(kid).pathname) ?? []
   if (key?.kty !== 'RSA' && key?.kty !== 'RSA-HSM') {
     throw new ActionableError(

@@ -38,7 +38,7 @@ export async function wrapKey(vault: VaultClient, ref: KekRef, keyUrl: string, a
       throw new ActionableError(`Key Vault's answer to ${request} has no value; nothing was stored. Re-run the step.`)
     }
     core.setSecret(result.value)
-    return { kid: checkKid(result.kid, ref.vault, ref.name, undefined, request), value: result.value }
+    return { kid: checkKid(result.kid, ref.vault, ref.name, undefined, 'POST', `${keyUrl}/wrapkey`), value: result.value }
   } finally {
     body.fill(0)
   }
