@@ -6,7 +6,8 @@ import { rmSync } from 'node:fs'
 /** Entry point → output folder under dist/. Add a line per action (or post step). */
 export const BUNDLES: ReadonlyArray<{ readonly entry: string; readonly out: string }> = [
   { entry: 'src/index.ts', out: 'dist' },
-  { entry: 'src/post.ts', out: 'dist/post' }
+  { entry: 'src/post.ts', out: 'dist/post' },
+  { entry: 'src/inventory/index.ts', out: 'dist/inventory' }
 ]
 
 rmSync('dist', { recursive: true, force: true })

@@ -31,7 +31,9 @@ const GRANTS: Readonly<Record<VaultOperation, Grant>> = {
     accessPolicy: 'keys: unwrapKey'
   },
   getSecret: { doing: 'read the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: get' },
-  setSecret: { doing: 'store the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: set' }
+  setSecret: { doing: 'store the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: set' },
+  listSecrets: { doing: 'list the secrets', role: 'Key Vault Secrets User', accessPolicy: 'secrets: list' },
+  listSecretVersions: { doing: "list a secret's versions", role: 'Key Vault Secrets User', accessPolicy: 'secrets: list' }
 }
 
 const SUBJECT_FORMATS =

@@ -354,7 +354,7 @@ function parseAuth(clientId: string, tenantId: string, audience: string): Auth {
   return { kind: 'oidc', clientId: client, tenantId: tenant, audience: aud }
 }
 
-function parseChoice<T extends string>(input: string, value: string, allowed: readonly T[], fallback: T): T {
+export function parseChoice<T extends string>(input: string, value: string, allowed: readonly T[], fallback: T): T {
   const text = value.trim()
   if (!text) return fallback
   const match = allowed.find((choice) => choice.toLowerCase() === text.toLowerCase())

@@ -18,6 +18,8 @@ export interface Session {
   readonly pacer: VaultPacer
   /** timeout-seconds, counted from here: race the work against it, end() it when done. */
   readonly deadline: StepDeadline
+  /** Another client on the same sign-in, for vaults known only after the first answers. */
+  vaultFor(vaultUrls: readonly string[]): VaultClient
   /** Who signed in, for error messages (never the token). */
   errorContext(): ErrorContext
 }
@@ -44,6 +46,7 @@ export function openSession(
     vault: new VaultClient(credential, settings.cloud, connections, vaultUrls),
     pacer: new VaultPacer(),
     deadline,
+    vaultFor: (urls) => new VaultClient(credential, settings.cloud, connections, urls),
     errorContext: () => ({ ...auth, oidcClaims: idToken?.claims })
   }
 }

@@ -26,7 +26,7 @@ const API_VERSION = '7.5'
 const USER_AGENT = 'azure-bek-action/1'
 
 /** What the action does in Key Vault; errors name it to say which permission is missing. */
-export type VaultOperation = 'getKey' | 'wrapKey' | 'unwrapKey' | 'getSecret' | 'setSecret'
+export type VaultOperation = 'getKey' | 'wrapKey' | 'unwrapKey' | 'getSecret' | 'setSecret' | 'listSecrets' | 'listSecretVersions'
 
 export class VaultError extends Error {
   readonly operation: VaultOperation
@@ -50,7 +50,7 @@ export class VaultError extends Error {
 export interface VaultRequest {
   readonly operation: VaultOperation
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH'
-  /** Vault URL plus path, without query. */
+  /** Vault URL plus path, without query; or a list's nextLink, sent as the vault gave it. */
   readonly url: string
   readonly body?: string | Buffer
 }
@@ -110,7 +110,7 @@ export class VaultClient {
     }
     const started = Date.now()
     const pipelineRequest = createPipelineRequest({
-      url: `${request.url}?api-version=${API_VERSION}`,
+      url: url.search ? request.url : `${request.url}?api-version=${API_VERSION}`,
       method: request.method,
       body: request.body,
       headers: createHttpHeaders(request.body === undefined ? {} : { 'content-type': 'application/json' })

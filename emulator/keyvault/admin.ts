@@ -5,7 +5,17 @@ import { CLOUDS, type CloudName } from '../clouds.ts'
 import { addKeyVersion, keyBundle } from './keys.ts'
 import { ROLES } from './permissions.ts'
 import { SECRET_EXPIRY_POLICY, secretBundle } from './secrets.ts'
-import { newVault, privateKeyPem, vaultUrl, type AccessPolicy, type Authorization, type KeyType, type Vault } from './vault-store.ts'
+import {
+  newVault,
+  newVersionId,
+  nowSeconds,
+  privateKeyPem,
+  vaultUrl,
+  type AccessPolicy,
+  type Authorization,
+  type KeyType,
+  type Vault
+} from './vault-store.ts'
 
 export interface CreateVaultOptions {
   cloud?: CloudName
@@ -200,6 +210,30 @@ export class KeyVaultAdmin {
 
   removePolicy(vaultName: string, policy: VaultPolicy): void {
     this.vault(vaultName).policies.delete(policy)
+  }
+
+  /** Stores a new secret version directly, as another tool would have (ADE, the SDK, the portal). */
+  setSecret(
+    vaultName: string,
+    name: string,
+    secret: { value: string; contentType?: string; tags?: Record<string, string>; enabled?: boolean }
+  ): { id: string; version: string } {
+    const vault = this.vault(vaultName)
+    let entry = vault.secrets.get(name.toLowerCase())
+    if (!entry) {
+      entry = { name, versions: [] }
+      vault.secrets.set(name.toLowerCase(), entry)
+    }
+    const now = nowSeconds()
+    const version = newVersionId()
+    entry.versions.push({
+      version,
+      value: secret.value,
+      ...(secret.contentType !== undefined ? { contentType: secret.contentType } : {}),
+      ...(secret.tags ? { tags: secret.tags } : {}),
+      attributes: { enabled: secret.enabled ?? true, created: now, updated: now }
+    })
+    return { id: `${vaultUrl(vault)}/secrets/${entry.name}/${version}`, version }
   }
 
   /** All versions, oldest first, as full SecretBundles (value, contentType, tags...). Includes soft-deleted names. */
