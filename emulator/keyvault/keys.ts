@@ -187,6 +187,38 @@ export async function createKey(ctx: KeyContext): Promise<ServiceResponse> {
   }
 }
 
+/** POST /keys/{name}/rotate: a new version like the current one (type, size, operations, tags). */
+export async function rotateKey(ctx: KeyContext): Promise<ServiceResponse> {
+  const found = findKey(ctx.vault, ctx.name)
+  if (!found) return keyNotFound(ctx.name)
+  const { kv: current } = found
+  const { entry, kv } = await addKeyVersion(ctx.vault, found.entry.name, {
+    kty: current.kty,
+    ...(current.keySize !== undefined ? { size: current.keySize } : {}),
+    ...(current.crv !== undefined ? { crv: current.crv } : {}),
+    keyOps: [...current.keyOps],
+    ...(current.tags ? { tags: { ...current.tags } } : {})
+  })
+  return kvOk(keyBundle(ctx.vault, entry, kv))
+}
+
+/** PATCH /keys/{name}[/{version}]: attributes, key_ops and tags of one version (the current one without a version). */
+export function updateKey(ctx: KeyContext): ServiceResponse {
+  const found = findKey(ctx.vault, ctx.name, ctx.version)
+  if (!found) return keyNotFound(ctx.name, ctx.version)
+  const attrs = parseAttributes(ctx.body)
+  if (typeof attrs === 'string') return badParameter(`Property ${attrs} has invalid value\r\n`)
+  const tags = parseTags(ctx.body)
+  if (typeof tags === 'string') return badParameter(tags)
+  const ops = ctx.body['key_ops']
+  if (ops !== undefined && !Array.isArray(ops)) return badParameter('Property key_ops has invalid value\r\n')
+  const { kv } = found
+  Object.assign(kv.attributes, attrs, { updated: nowSeconds() })
+  if (Array.isArray(ops)) kv.keyOps = ops.map(String)
+  if (tags) kv.tags = tags
+  return kvOk(keyBundle(ctx.vault, found.entry, kv))
+}
+
 export async function importKey(ctx: KeyContext): Promise<ServiceResponse> {
   const jwk = ctx.body['key']
   if (!jwk || typeof jwk !== 'object') return badParameter('Property key has invalid value\r\n')

@@ -10,6 +10,8 @@ export type Operation =
   | 'listKeyVersions'
   | 'createKey'
   | 'importKey'
+  | 'rotateKey'
+  | 'updateKey'
   | 'deleteKey'
   | 'wrapKey'
   | 'unwrapKey'
@@ -39,6 +41,8 @@ const REQUIREMENTS: Record<Operation, Requirement> = {
   listKeyVersions: { action: 'keys/read', policy: ['keys', 'list'] },
   createKey: { action: 'keys/create/action', policy: ['keys', 'create'] },
   importKey: { action: 'keys/import/action', policy: ['keys', 'import'] },
+  rotateKey: { action: 'keys/rotate/action', policy: ['keys', 'rotate'] },
+  updateKey: { action: 'keys/update/action', policy: ['keys', 'update'] },
   deleteKey: { action: 'keys/delete', policy: ['keys', 'delete'] },
   wrapKey: { action: 'keys/wrap/action', policy: ['keys', 'wrapKey'] },
   unwrapKey: { action: 'keys/unwrap/action', policy: ['keys', 'unwrapKey'] },
@@ -64,7 +68,15 @@ const KEY_CRYPTO = [
   'keys/sign/action',
   'keys/verify/action'
 ]
-const ALL_KEYS = ['keys/read', 'keys/create/action', 'keys/import/action', 'keys/delete', 'keys/update/action', ...KEY_CRYPTO]
+const ALL_KEYS = [
+  'keys/read',
+  'keys/create/action',
+  'keys/import/action',
+  'keys/delete',
+  'keys/update/action',
+  'keys/rotate/action',
+  ...KEY_CRYPTO
+]
 const ALL_SECRETS = [
   'secrets/getSecret/action',
   'secrets/setSecret/action',

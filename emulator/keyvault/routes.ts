@@ -29,6 +29,10 @@ export function matchRoute(method: string, rawPath: string): Route | undefined {
     if (method === 'GET' && seg.length === 3) return { op: 'getKey', name: origName!, version: seg[2]!, basePath: base }
     if (method === 'POST' && seg.length === 3 && third === 'create') return { op: 'createKey', name: origName!, basePath: base }
     if (method === 'PUT' && seg.length === 2) return { op: 'importKey', name: origName!, basePath: base }
+    if (method === 'POST' && seg.length === 3 && third === 'rotate') return { op: 'rotateKey', name: origName!, basePath: base }
+    if (method === 'PATCH' && (seg.length === 2 || seg.length === 3)) {
+      return { op: 'updateKey', name: origName!, ...(seg[2] ? { version: seg[2] } : {}), basePath: base }
+    }
     if (method === 'POST' && seg.length === 3 && CRYPTO[third!]) return { op: CRYPTO[third!]!, name: origName!, basePath: base }
     if (method === 'POST' && seg.length === 4 && CRYPTO[fourth!])
       return { op: CRYPTO[fourth!]!, name: origName!, version: seg[2]!, basePath: base }

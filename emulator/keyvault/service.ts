@@ -128,6 +128,10 @@ export class KeyVaultService implements HostService {
         return keys.createKey(ctx)
       case 'importKey':
         return keys.importKey(ctx)
+      case 'rotateKey':
+        return keys.rotateKey(ctx)
+      case 'updateKey':
+        return keys.updateKey(ctx)
       case 'wrapKey':
       case 'unwrapKey':
       case 'encrypt':
