@@ -113,7 +113,7 @@ describe('inventory', () => {
     expect(beks.some((b) => /db-password|tls-cert/.test(String(b['secret-url'])))).toBe(false)
     const retired = beks.find((b) => b.name === 'bek-retired')
     expect(retired).toMatchObject({ enabled: false, 'kek-state': 'disabled', 'kek-url': kid('kek-disabled', kek.disabled) })
-    const first = beks.find((b) => b.name === 'bek-00')!
+    const first = beks.find((b) => b.name === 'bek-00' && b['kek-url'] === kid(KEK, kek.v1))!
     expect(first).toEqual({
       name: 'bek-00',
       'secret-url': expect.stringMatching(new RegExp(`^https://${VAULT}\\.vault\\.azure\\.net/secrets/bek-00/[0-9a-f]{32}$`)),

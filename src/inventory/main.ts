@@ -79,8 +79,9 @@ function bekVersion(item: SecretItem, settings: InventorySettings, states: Reado
   }
 }
 
+// Stable: versions created in the same second keep the vault's order.
 const byNameThenCreated = (a: BekVersion, b: BekVersion): number =>
-  a.name.localeCompare(b.name) || (a.created ?? '').localeCompare(b.created ?? '') || a.secretUrl.localeCompare(b.secretUrl)
+  a.name.localeCompare(b.name) || (a.created ?? '').localeCompare(b.created ?? '')
 
 function logKekVersion(kek: KekVersionReport): void {
   const line = `${untrusted(kek.kekUrl)}: ${kek.state}, ${kek.bekCount} enabled BEK version(s)`
