@@ -8,6 +8,8 @@ export const BUNDLES: ReadonlyArray<{ readonly entry: string; readonly out: stri
   { entry: 'src/index.ts', out: 'dist' },
   { entry: 'src/post.ts', out: 'dist/post' },
   { entry: 'src/inventory/index.ts', out: 'dist/inventory' }
+  { entry: 'src/inventory/index.ts', out: 'dist/inventory' },
+  { entry: 'src/rewrap/index.ts', out: 'dist/rewrap' }
 ]
 
 rmSync('dist', { recursive: true, force: true })

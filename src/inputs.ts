@@ -163,7 +163,7 @@ function parseVault(value: string, cloud: Cloud): VaultRef {
   return vaultRef('key-vault', vaultNameOfHost('key-vault', url.hostname, cloud), cloud)
 }
 
-function parseKek(name: string, version: string, url: string, vault: VaultRef, cloud: Cloud): KekRef {
+export function parseKek(name: string, version: string, url: string, vault: VaultRef, cloud: Cloud): KekRef {
   const [kekName, kekVersion, kekUrl] = [name.trim(), version.trim(), url.trim()]
   if (kekUrl) {
     if (kekName || kekVersion) {
@@ -180,19 +180,16 @@ function parseKek(name: string, version: string, url: string, vault: VaultRef, c
 }
 
 /** A key identifier, `https://<vault>.<suffix>/keys/<name>[/<version>]`, versioned or not. */
-function parseKekUrl(text: string, cloud: Cloud): KekRef {
-  const url = parseHttpsUrl('kek-url', text)
+export function parseKekUrl(text: string, cloud: Cloud, input = 'kek-url'): KekRef {
+  const url = parseHttpsUrl(input, text)
   // Some kids carry the default port; ADE refuses URLs with a port, so drop it.
-  if (url.port && url.port !== '443') throw new InputError('kek-url', `'${text}' has port ${url.port}; Key Vault URLs have none`)
-  if (url.search || url.hash) throw new InputError('kek-url', `'${text}' has a query or fragment`)
-  const vault = vaultRef('kek-url', vaultNameOfHost('kek-url', url.hostname, cloud), cloud)
+  if (url.port && url.port !== '443') throw new InputError(input, `'${text}' has port ${url.port}; Key Vault URLs have none`)
+  if (url.search || url.hash) throw new InputError(input, `'${text}' has a query or fragment`)
+  const vault = vaultRef(input, vaultNameOfHost(input, url.hostname, cloud), cloud)
   const match = /^\/keys\/([^/]+)(?:\/([^/]+))?\/?$/i.exec(url.pathname)
   const [, name = '', version] = match ?? []
   if (!match || !NAME_PATTERN.test(name) || (version !== undefined && !VERSION_PATTERN.test(version))) {
-    throw new InputError(
-      'kek-url',
-      `'${text}' is not a key identifier: https://<vault>.${cloud.vaultSuffix}/keys/<name>[/<32-hex version>]`
-    )
+    throw new InputError(input, `'${text}' is not a key identifier: https://<vault>.${cloud.vaultSuffix}/keys/<name>[/<32-hex version>]`)
   }
   return { vault, name, version: version?.toLowerCase() }
 }
@@ -245,17 +242,23 @@ function vaultRef(input: string, name: string, cloud: Cloud): VaultRef {
   return { name: lower, url: `https://${lower}.${cloud.vaultSuffix}` }
 }
 
-function parseSecretNames(value: string, countText: string, keyFile: KeyFile | undefined): { names: string[]; generated: boolean } {
+/** secret-name lines: each a valid name, none twice. */
+export function parseNameLines(value: string): string[] {
   const names = value
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter(Boolean)
-  const count = parseInteger('count', countText, 1, MAX_COUNT, 1)
   for (const name of names) {
     if (!NAME_PATTERN.test(name)) throw new InputError('secret-name', `'${name}' is not a secret name: ${NAME_RULE}`)
   }
   const duplicate = names.find((name, i) => names.findIndex((other) => other.toLowerCase() === name.toLowerCase()) !== i)
   if (duplicate) throw new InputError('secret-name', `'${duplicate}' is listed twice (names are case-insensitive)`)
+  return names
+}
+
+function parseSecretNames(value: string, countText: string, keyFile: KeyFile | undefined): { names: string[]; generated: boolean } {
+  const names = parseNameLines(value)
+  const count = parseInteger('count', countText, 1, MAX_COUNT, 1)
   if (names.length > 0 && count > 1) {
     throw new InputError('count', `give either count (generated names) or several secret-name lines, not both`)
   }
@@ -362,7 +365,7 @@ export function parseChoice<T extends string>(input: string, value: string, allo
   return match
 }
 
-function parseBoolean(input: string, value: string): boolean {
+export function parseBoolean(input: string, value: string): boolean {
   return parseChoice(input, value, ['true', 'false'] as const, 'false') === 'true'
 }
 

@@ -91,13 +91,14 @@ export class VaultClient {
    * key material; the caller zeroes them.
    */
   async bytes(request: VaultRequest): Promise<Buffer> {
-    const { response, chunks } = await this.#send(request, true)
+    const { response, chunks, text } = await this.#send(request, true)
     const body = Buffer.concat(chunks)
     for (const chunk of chunks) chunk.fill(0)
     if (response.status >= 300) {
-      const text = body.toString('utf8')
+      // Only 200 answers are streamed; an error's body arrives as text.
+      const said = body.length > 0 ? body.toString('utf8') : text
       body.fill(0)
-      throw new VaultError(request.operation, request.url, response, text)
+      throw new VaultError(request.operation, request.url, response, said)
     }
     return body
   }
