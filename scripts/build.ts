@@ -7,7 +7,6 @@ import { rmSync } from 'node:fs'
 export const BUNDLES: ReadonlyArray<{ readonly entry: string; readonly out: string }> = [
   { entry: 'src/index.ts', out: 'dist' },
   { entry: 'src/post.ts', out: 'dist/post' },
-  { entry: 'src/inventory/index.ts', out: 'dist/inventory' }
   { entry: 'src/inventory/index.ts', out: 'dist/inventory' },
   { entry: 'src/rewrap/index.ts', out: 'dist/rewrap' }
 ]
