@@ -56,6 +56,7 @@ export async function run(): Promise<void> {
       vaultRef: settings.vault,
       cloud: settings.cloud,
       target,
+      targetRef: settings.kek,
       algorithm: settings.algorithm,
       pacer: session.pacer
     }

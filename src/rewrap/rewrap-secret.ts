@@ -6,7 +6,7 @@
  */
 import { ActionableError } from '../actionable-error.ts'
 import type { Cloud } from '../clouds.ts'
-import type { VaultRef } from '../inputs.ts'
+import type { KekRef, VaultRef } from '../inputs.ts'
 import type { Kek } from '../kek.ts'
 import { decodeJsonBase64UrlField } from '../key-bytes.ts'
 import type { VaultPacer } from '../rate-limit.ts'
@@ -23,6 +23,8 @@ export interface RewrapJob {
   readonly vaultRef: VaultRef
   readonly cloud: Cloud
   readonly target: Kek
+  /** The target as the inputs name it: its vault bounds the kid the wrap may answer with. */
+  readonly targetRef: KekRef
   /** Undefined: keep the secret's own. */
   readonly algorithm?: WrapAlgorithm
   readonly pacer: VaultPacer
@@ -78,7 +80,7 @@ export async function rewrap(job: RewrapJob, step: Extract<Plan, { kind: 'rewrap
     await pacer.keyOperations.take()
     plain = await unwrapOld(vault, step, bundle.value ?? '')
     await pacer.keyOperations.take()
-    const wrapped = await wrapKey(vault, target.kid, algorithm, plain)
+    const wrapped = await wrapKey(vault, job.targetRef, target.kid, algorithm, plain)
     if (wrapped.kid.toLowerCase() !== target.kid.toLowerCase()) {
       throw new ActionableError(`Key Vault wrapped ${step.name} with ${untrusted(wrapped.kid)}, not ${target.kid}; nothing was stored.`)
     }
