@@ -7,6 +7,7 @@ import { makeBeks } from './batch.ts'
 import type { Bek } from './bek.ts'
 import type { Connections } from './connections.ts'
 import { type ErrorContext, describeError } from './errors.ts'
+import { readInputs } from './read-inputs.ts'
 import { type Settings, getSettings } from './inputs.ts'
 import { type Kek, kekUrl, kekWarnings, readKek } from './kek.ts'
 import { KeyFiles } from './key-output.ts'
@@ -16,13 +17,8 @@ import { writeSummary } from './summary.ts'
 import { untrusted } from './untrusted.ts'
 
 export async function run(): Promise<void> {
-  let settings: Settings
-  try {
-    settings = getSettings()
-  } catch (error) {
-    core.setFailed(describeError(error, {}))
-    return
-  }
+  const settings = readInputs(getSettings)
+  if (!settings) return
   const warnings: string[] = []
   const warn = (message: string): void => {
     warnings.push(message)

@@ -5,6 +5,7 @@
  */
 import * as core from '@actions/core'
 import { type ErrorContext, describeError } from '../errors.ts'
+import { readInputs } from '../read-inputs.ts'
 import { openSession } from '../session.ts'
 import { CONTENT_TYPE, TAG_ALGORITHM, TAG_FILE_NAME, TAG_KEK_URL } from '../tags.ts'
 import { untrusted } from '../untrusted.ts'
@@ -15,13 +16,8 @@ import { type BekVersion, type KekVersionReport, kekVersionReports, setOutputs, 
 import { type SecretItem, listSecretVersions, listSecrets } from './secret-list.ts'
 
 export async function run(): Promise<void> {
-  let settings: InventorySettings
-  try {
-    settings = getInventorySettings()
-  } catch (error) {
-    core.setFailed(describeError(error, {}))
-    return
-  }
+  const settings = readInputs(getInventorySettings)
+  if (!settings) return
   let errorContext = (): ErrorContext => ({})
   try {
     const vaultUrl = settings.vault.url

@@ -5,6 +5,7 @@
  */
 import * as core from '@actions/core'
 import { type ErrorContext, describeError } from '../errors.ts'
+import { readInputs } from '../read-inputs.ts'
 import type { KekRef } from '../inputs.ts'
 import { kekUrl, readKek } from '../kek.ts'
 import { type SecretBundle, readSecret } from '../secret.ts'
@@ -19,13 +20,8 @@ import { type RewrapReport, type Skipped, setOutputs, writeRewrapSummary } from 
 import { type Plan, type RewrapJob, type Rewrapped, plan, rewrap } from './rewrap-secret.ts'
 
 export async function run(): Promise<void> {
-  let settings: RewrapSettings
-  try {
-    settings = getRewrapSettings()
-  } catch (error) {
-    core.setFailed(describeError(error, {}))
-    return
-  }
+  const settings = readInputs(getRewrapSettings)
+  if (!settings) return
   let errorContext = (): ErrorContext => ({})
   try {
     const session = openSession(settings, [settings.vault.url, settings.kek.vault.url], (connections) =>
