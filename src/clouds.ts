@@ -12,6 +12,9 @@ export interface Cloud {
   readonly managedHsmSuffix: string
   /** OAuth scope of Key Vault tokens. */
   readonly vaultScope: string
+  /** Azure Resource Manager endpoint and token scope. */
+  readonly armEndpoint: string
+  readonly armScope: string
 }
 
 export const CLOUD_NAMES = ['AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment'] as const
@@ -23,21 +26,27 @@ export const CLOUDS: Readonly<Record<CloudName, Cloud>> = {
     authorityHost: 'https://login.microsoftonline.com',
     vaultSuffix: 'vault.azure.net',
     managedHsmSuffix: 'managedhsm.azure.net',
-    vaultScope: 'https://vault.azure.net/.default'
+    vaultScope: 'https://vault.azure.net/.default',
+    armEndpoint: 'https://management.azure.com',
+    armScope: 'https://management.azure.com/.default'
   },
   AzureChinaCloud: {
     name: 'AzureChinaCloud',
     authorityHost: 'https://login.chinacloudapi.cn',
     vaultSuffix: 'vault.azure.cn',
     managedHsmSuffix: 'managedhsm.azure.cn',
-    vaultScope: 'https://vault.azure.cn/.default'
+    vaultScope: 'https://vault.azure.cn/.default',
+    armEndpoint: 'https://management.chinacloudapi.cn',
+    armScope: 'https://management.chinacloudapi.cn/.default'
   },
   AzureUSGovernment: {
     name: 'AzureUSGovernment',
     authorityHost: 'https://login.microsoftonline.us',
     vaultSuffix: 'vault.usgovcloudapi.net',
     managedHsmSuffix: 'managedhsm.usgovcloudapi.net',
-    vaultScope: 'https://vault.usgovcloudapi.net/.default'
+    vaultScope: 'https://vault.usgovcloudapi.net/.default',
+    armEndpoint: 'https://management.usgovcloudapi.net',
+    armScope: 'https://management.usgovcloudapi.net/.default'
   }
 }
 

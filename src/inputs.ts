@@ -15,6 +15,7 @@ import { runProvenance } from './provenance.ts'
 import { checkProxyEnvironment } from './proxy-environment.ts'
 import { untrusted } from './untrusted.ts'
 import { ADE_TAG_NAMES, MAX_TAGS, TAG_CREATED_BY } from './tags.ts'
+import { isResourceIdLike, parseVaultResourceId, vaultResourcePath } from './vault-resource-id.ts'
 import { WRAP_ALGORITHMS, type WrapAlgorithm, maxPlaintextBytes } from './wrap-algorithms.ts'
 
 export type IfExists = 'fail' | 'reuse' | 'new-version'
@@ -71,6 +72,16 @@ export interface Settings extends CommonSettings {
   readonly createdBy?: string
   readonly ifExists: IfExists
   readonly verify: boolean
+  /** Set when the vaults are read through Azure Resource Manager (subscription-id, or key-vault as a resource ID). */
+  readonly arm?: ArmSettings
+  /** The VMs' region, as given. */
+  readonly location?: string
+}
+
+export interface ArmSettings {
+  readonly subscriptionId: string
+  /** key-vault's resource ID, when it was given as one. */
+  readonly vaultId?: string
 }
 
 export class InputError extends Error {
@@ -129,8 +140,29 @@ export function getSettings(
     tags,
     createdBy: provenance ? runProvenance(env) : undefined,
     ifExists,
-    verify: parseBoolean('verify', input('verify'))
+    verify: parseBoolean('verify', input('verify')),
+    arm: parseArm(input('subscription-id'), input('key-vault')),
+    location: parseLocation(input('location'))
   }
+}
+
+/** ARM is used only when asked for: a subscription, or the vault given as a resource ID. */
+function parseArm(subscription: string, keyVault: string): ArmSettings | undefined {
+  const text = subscription.trim()
+  if (text && !GUID_PATTERN.test(text)) throw new InputError('subscription-id', `'${text}' is not a subscription ID (a GUID)`)
+  const id = parseVaultResourceId(keyVault.trim())
+  if (id && text && id.subscriptionId !== text.toLowerCase()) {
+    throw new InputError('subscription-id', `is ${text}, but key-vault is a vault in subscription ${id.subscriptionId}; give one of them`)
+  }
+  if (id) return { subscriptionId: id.subscriptionId, vaultId: vaultResourcePath(id) }
+  return text ? { subscriptionId: text.toLowerCase() } : undefined
+}
+
+function parseLocation(value: string): string | undefined {
+  const text = value.trim()
+  if (!text) return undefined
+  if (!/^[a-zA-Z0-9 ]{2,64}$/.test(text)) throw new InputError('location', `'${text}' is not an Azure region name (eastus, West Europe…)`)
+  return text
 }
 
 /** key-vault, environment, sign-in and max-parallel: what every action here reads first. */
@@ -155,6 +187,16 @@ function parseVault(value: string, cloud: Cloud): VaultRef {
   const text = value.trim()
   if (!text) throw new InputError('key-vault', `is required: a vault name (my-vault) or URL (https://my-vault.${cloud.vaultSuffix}/)`)
   if (!text.includes('/') && !text.includes('.')) return vaultRef('key-vault', text, cloud)
+  if (isResourceIdLike(text)) {
+    const id = parseVaultResourceId(text)
+    if (!id) {
+      throw new InputError(
+        'key-vault',
+        `'${text}' is not a vault resource ID: /subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>`
+      )
+    }
+    return vaultRef('key-vault', id.name, cloud)
+  }
   const url = parseHttpsUrl('key-vault', text)
   if (url.port) throw new InputError('key-vault', `'${text}' has a port; give the vault URL without one`)
   if (url.pathname !== '/' || url.search || url.hash) {

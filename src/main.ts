@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core'
 import { makeBeks } from './batch.ts'
+import { type VaultIds, encryptionSettings } from './encryption-settings.ts'
 import type { Bek } from './bek.ts'
 import type { Connections } from './connections.ts'
 import { type ErrorContext, describeError } from './errors.ts'
@@ -33,6 +34,11 @@ export async function run(): Promise<void> {
     errorContext = session.errorContext
     const { vault, pacer } = session
     deadline = session.deadline
+    // Only a run that asks for resource IDs loads, and pays for, the ARM code.
+    const armRead =
+      settings.arm &&
+      import('./arm/index.ts').then((arm) => arm.readVaultResources(session.credential, settings, session.connections, warn))
+    armRead?.catch(() => undefined)
 
     core.info(
       `Reading the KEK ${untrusted(kekUrl(settings.kek))}; making ${settings.secretNames.length} wrapped BEK(s) in ${untrusted(settings.vault.url)}`
@@ -48,10 +54,12 @@ export async function run(): Promise<void> {
     kekRead.catch(() => undefined)
     const kekUrlNow = (): string => kek?.kid ?? kekUrl(settings.kek)
     const keyFiles = settings.keyOutput && new KeyFiles(settings.keyOutput)
+    // Nothing is wrapped or stored before the vault resources passed their checks.
+    const vaultIds = armRead && (await session.deadline.race(armRead))
     const job = { vault, settings, kek: kekRead, kekUrlNow, pacer, keyFiles }
     const result = await makeBeks(job, settings.secretNames, settings.maxParallel, session.deadline.race)
 
-    setOutputs(result.beks)
+    setOutputs(result.beks, vaultIds)
     const keyFilesNote = keyFiles?.publish()
     const failure = result.error === undefined ? undefined : describeError(result.error, errorContext())
     await writeSummary({ settings, beks: result.beks, kekUrl: kek?.kid, warnings, failure, missing: result.missing, keyFilesNote })
@@ -104,13 +112,26 @@ function initialWarnings(settings: Settings): string[] {
   return warnings
 }
 
-function setOutputs(beks: readonly Bek[]): void {
+function setOutputs(beks: readonly Bek[], ids: VaultIds | undefined): void {
   core.setOutput(
     'secrets',
-    JSON.stringify(beks.map((bek) => ({ name: bek.name, 'secret-url': bek.url, 'secret-version': bek.version, 'kek-url': bek.kekUrl })))
+    JSON.stringify(
+      beks.map((bek) => ({
+        name: bek.name,
+        'secret-url': bek.url,
+        'secret-version': bek.version,
+        'kek-url': bek.kekUrl,
+        ...(ids ? { 'encryption-settings': encryptionSettings(bek.url, bek.kekUrl, ids) } : {})
+      }))
+    )
   )
+  if (ids) {
+    core.setOutput('key-vault-id', ids.vaultId)
+    core.setOutput('kek-vault-id', ids.kekVaultId)
+  }
   if (beks.length !== 1) return
   const [bek] = beks
+  if (ids) core.setOutput('encryption-settings', encryptionSettings(bek.url, bek.kekUrl, ids))
   core.setOutput('secret-url', bek.url)
   core.setOutput('kek-url', bek.kekUrl)
   core.setOutput('secret-name', bek.name)

@@ -3,6 +3,7 @@
  * (fetched at once), the run's connections, the credential, one vault client limited to the
  * vaults in the inputs, and the per-vault pacer.
  */
+import type { TokenCredential } from '@azure/core-auth'
 import { Connections } from './connections.ts'
 import { createCredential } from './credential.ts'
 import type { ErrorContext } from './errors.ts'
@@ -14,6 +15,8 @@ import { VaultClient } from './vault-client.ts'
 
 export interface Session {
   readonly connections: Connections
+  /** The run's one sign-in, for other Azure APIs (Resource Manager) as well. */
+  readonly credential: TokenCredential
   readonly vault: VaultClient
   readonly pacer: VaultPacer
   /** timeout-seconds, counted from here: race the work against it, end() it when done. */
@@ -43,6 +46,7 @@ export function openSession(
   const credential = createCredential(settings.auth, settings.cloud, idToken, connections)
   return {
     connections,
+    credential,
     vault: new VaultClient(credential, settings.cloud, connections, vaultUrls),
     pacer: new VaultPacer(),
     deadline,

@@ -1,0 +1,69 @@
+/**
+ * Azure Resource Manager GETs over the run's keep-alive connections, with the Azure SDK's
+ * retry and bearer-token policies. Hand-written rather than @azure/arm-keyvault: the action
+ * reads two resources and one permissions list, and the plain run must not pay for a client.
+ */
+import type { TokenCredential } from '@azure/core-auth'
+import {
+  type HttpClient,
+  type Pipeline,
+  bearerTokenAuthenticationPolicy,
+  createDefaultHttpClient,
+  createPipelineFromOptions,
+  createPipelineRequest
+} from '@azure/core-rest-pipeline'
+import * as core from '@actions/core'
+import type { Cloud } from '../clouds.ts'
+import type { Connections } from '../connections.ts'
+
+const USER_AGENT = 'azure-bek-action/1'
+
+export class ArmError extends Error {
+  readonly status: number
+  readonly code: string
+  constructor(status: number, code: string, message: string) {
+    super(message || `HTTP ${status}`)
+    this.status = status
+    this.code = code
+  }
+}
+
+export class ArmClient {
+  readonly #pipeline: Pipeline
+  readonly #httpClient: HttpClient
+  readonly #connections: Connections
+  readonly #endpoint: string
+
+  constructor(credential: TokenCredential, cloud: Cloud, connections: Connections) {
+    this.#connections = connections
+    this.#endpoint = cloud.armEndpoint
+    this.#pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT } })
+    // One scope for every call: the pipeline's cache then holds the run's one ARM token.
+    this.#pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: cloud.armScope }), { phase: 'Sign' })
+    this.#httpClient = createDefaultHttpClient()
+  }
+
+  /** GETs `path` (from the endpoint, query included except api-version); non-2xx throws ArmError. */
+  async get<T>(path: string, apiVersion: string): Promise<T> {
+    const url = `${this.#endpoint}${path}${path.includes('?') ? '&' : '?'}api-version=${apiVersion}`
+    const request = createPipelineRequest({ url, method: 'GET' })
+    request.agent = this.#connections.agentFor(new URL(this.#endpoint).hostname)
+    const response = await this.#pipeline.sendRequest(this.#httpClient, request)
+    core.debug(`GET ${url} -> ${response.status}`)
+    const text = response.bodyAsText ?? ''
+    if (response.status >= 300) {
+      const error = parseError(text)
+      throw new ArmError(response.status, error.code ?? '', error.message ?? text.slice(0, 300))
+    }
+    return JSON.parse(text) as T
+  }
+}
+
+function parseError(body: string): { code?: string; message?: string } {
+  try {
+    const { error } = JSON.parse(body) as { error?: { code?: string; message?: string } }
+    return { code: error?.code, message: error?.message }
+  } catch {
+    return {}
+  }
+}
