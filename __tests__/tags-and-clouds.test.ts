@@ -85,8 +85,11 @@ describe('action.yml', () => {
 
   test('declares the outputs, each described', () => {
     expect(Object.keys(action.outputs).sort()).toEqual([
+      'encryption-settings',
       'kek-url',
+      'kek-vault-id',
       'key-output-file',
+      'key-vault-id',
       'secret-name',
       'secret-url',
       'secret-version',

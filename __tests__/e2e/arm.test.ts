@@ -152,6 +152,13 @@ test('every failing check is reported, and warnings for purge protection', async
   expect(result.exitCode).toBe(1)
   expect(errors(result)).toEqual([expect.stringMatching(/enabledForDiskEncryption/), expect.stringMatching(/bypass AzureServices/)])
   expect(result.stdout).toMatch(/::warning::bek-arm-many: purge protection is off.*--enable-purge-protection true/)
+  // The summary's table lists every check, passed or not.
+  const row = (check: string, outcome: string) => new RegExp(`<td>bek-arm-many</td><td>${check}</td><td>${outcome}</td>`)
+  expect(result.summary).toMatch(row('disk encryption', '❌ fails'))
+  expect(result.summary).toMatch(row('network', '❌ fails'))
+  expect(result.summary).toMatch(row('purge protection', '⚠️ warning'))
+  expect(result.summary).toMatch(row('soft delete', '✅ passed'))
+  expect(result.summary).toMatch(row('permissions', '✅ passed'))
   expect(stores()).toEqual([])
 })
 

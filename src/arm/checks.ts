@@ -5,8 +5,14 @@
 import { untrusted } from '../untrusted.ts'
 import type { VaultResource } from './vaults.ts'
 
+/** The checks every vault gets, as the summary's table lists them. */
+export const CHECK_NAMES = ['disk encryption', 'soft delete', 'purge protection', 'network', 'region', 'permissions'] as const
+export type CheckName = (typeof CHECK_NAMES)[number]
+
 export interface Check {
-  readonly name: string
+  /** The vault it is about (its name as given). */
+  readonly vault: string
+  readonly name: CheckName
   readonly level: 'error' | 'warning'
   readonly message: string
 }
@@ -38,7 +44,8 @@ export function vaultChecks(pair: VaultPair): Check[] {
     const p = v.properties
     if (p.enabledForDiskEncryption !== true) {
       checks.push({
-        name: 'enabledForDiskEncryption',
+        vault: name,
+        name: 'disk encryption',
         // ADE's platform reads the secret from its vault at boot; a separate KEK vault is reached by its key URL.
         level: role === 'secret' ? 'error' : 'warning',
         message:
@@ -48,14 +55,16 @@ export function vaultChecks(pair: VaultPair): Check[] {
     }
     if (p.enableSoftDelete === false) {
       checks.push({
-        name: 'enableSoftDelete',
+        vault: name,
+        name: 'soft delete',
         level: 'warning',
         message: `${name}: soft delete is off; a deleted ${role === 'kek' ? 'KEK' : 'BEK'} cannot be recovered and the VMs cannot boot. Fix: az keyvault update --name ${name} --enable-soft-delete true`
       })
     }
     if (p.enablePurgeProtection !== true) {
       checks.push({
-        name: 'enablePurgeProtection',
+        vault: name,
+        name: 'purge protection',
         level: 'warning',
         message: `${name}: purge protection is off; a purged ${role === 'kek' ? 'KEK' : 'BEK'} means unbootable VMs. Fix: az keyvault update --name ${name} --enable-purge-protection true`
       })
@@ -65,7 +74,8 @@ export function vaultChecks(pair: VaultPair): Check[] {
   const vaultRegion = normaliseRegion(pair.vault.location)
   if (!sameVault && normaliseRegion(pair.kekVault.location) !== vaultRegion) {
     checks.push({
-      name: 'location',
+      vault: pair.kekVaultName,
+      name: 'region',
       level: 'error',
       message:
         `${pair.kekVaultName} is in ${untrusted(pair.kekVault.location)} but ${pair.vaultName} is in ${untrusted(pair.vault.location)}; ADE needs both vaults in the VMs' region. ` +
@@ -76,7 +86,8 @@ export function vaultChecks(pair: VaultPair): Check[] {
     for (const { v, name } of vaults) {
       if (normaliseRegion(v.location) !== normaliseRegion(pair.location)) {
         checks.push({
-          name: 'location',
+          vault: name,
+          name: 'region',
           level: 'error',
           message:
             `${name} is in ${untrusted(v.location)}, not in location ${untrusted(pair.location)}; ADE needs the vault in the VMs' region. ` +
@@ -96,7 +107,8 @@ function networkChecks(v: VaultResource, name: string): Check[] {
   if (!bypass.includes('azureservices')) {
     return [
       {
-        name: 'networkAcls.bypass',
+        vault: name,
+        name: 'network',
         level: 'error',
         message: `${name}: its firewall does not let trusted Microsoft services through (bypass: ${untrusted(p.networkAcls?.bypass ?? 'None')}), so ADE cannot read the keys at boot. Fix: az keyvault update --name ${name} --bypass AzureServices`
       }
@@ -104,7 +116,8 @@ function networkChecks(v: VaultResource, name: string): Check[] {
   }
   return [
     {
-      name: 'networkAcls.defaultAction',
+      vault: name,
+      name: 'network',
       level: 'warning',
       message: `${name}: its firewall (publicNetworkAccess ${untrusted(p.publicNetworkAccess ?? '')}, defaultAction ${untrusted(p.networkAcls?.defaultAction ?? '')}) may block this runner. Fix: az keyvault network-rule add --name ${name} --ip-address <runner IP>, or run on a runner in an allowed network.`
     }

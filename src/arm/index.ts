@@ -10,6 +10,7 @@ import { ActionableError } from '../actionable-error.ts'
 import type { Connections } from '../connections.ts'
 import type { VaultIds } from '../encryption-settings.ts'
 import type { Settings } from '../inputs.ts'
+import { writeCheckTable } from './check-table.ts'
 import { type Check, vaultChecks } from './checks.ts'
 import { ArmClient } from './client.ts'
 import { NEEDS, type Need, permissionChecks } from './permissions.ts'
@@ -65,6 +66,9 @@ export async function readVaultResources(
     ...(await Promise.all(permissions)).flat()
   ]
   checks.filter((c) => c.level === 'warning').forEach((c) => warn(c.message))
+  const names = sameVault ? [settings.vault.name] : [settings.vault.name, settings.kek.vault.name]
+  // A summary that cannot be written must not hide what the checks found.
+  await writeCheckTable(names, checks).catch((error: unknown) => core.debug(`No check table in the summary: ${String(error)}`))
   const errors = checks.filter((c) => c.level === 'error')
   const last = errors.at(-1)
   if (last) {

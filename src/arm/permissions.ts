@@ -81,7 +81,8 @@ export async function permissionChecks(
     return needs
       .filter((n) => !allowedByRbac(value ?? [], n.action))
       .map((n) => ({
-        name: 'permissions',
+        vault: vaultName,
+        name: 'permissions' as const,
         level: 'error' as const,
         message:
           `${vaultName}: the signed-in identity lacks Microsoft.KeyVault/vaults/${n.action} to ${n.doing}. ` +
@@ -96,7 +97,8 @@ export async function permissionChecks(
       return !granted.includes(n.policy[1].toLowerCase()) && !granted.includes('all')
     })
     .map((n) => ({
-      name: 'permissions',
+      vault: vaultName,
+      name: 'permissions' as const,
       level: 'error' as const,
       message:
         `${vaultName}: the vault's access policy for the signed-in identity lacks ${n.policy[0]} ${n.policy[1]} to ${n.doing}. ` +
