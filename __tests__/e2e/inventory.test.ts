@@ -36,6 +36,9 @@ beforeAll(async () => {
   const kv = world.azure.keyVault
   const day = 86_400_000
   kek.v1 = world.kekVersion
+  // One BEK made by the root action, which tags it with the run that made it (CreatedBy).
+  const made = await world.run({ 'secret-name': 'bek-made', 'os-type': 'linux' })
+  expect(made.exitCode).toBe(0)
   kek.v2 = (await kv.createKey(VAULT, KEK, { size: 3072 })).version // the rotation: v1 is no longer current
   kek.disabled = (await kv.createKey(VAULT, 'kek-disabled', { size: 2048 })).version
   kv.updateKey(VAULT, 'kek-disabled', { enabled: false })
@@ -69,8 +72,12 @@ beforeAll(async () => {
     tags: bekTags(kid('kek-disabled', kek.disabled)),
     enabled: false
   })
-  // A tag that is no key identifier, with markup in it.
-  kv.setSecret(VAULT, 'bek-odd', { value: 'o', contentType: 'Wrapped BEK', tags: bekTags('<img src=x onerror=alert(1)>') })
+  // A tag that is no key identifier, with markup in it (and in its CreatedBy).
+  kv.setSecret(VAULT, 'bek-odd', {
+    value: 'o',
+    contentType: 'Wrapped BEK',
+    tags: { ...bekTags('<img src=x onerror=alert(1)>'), CreatedBy: '<script>x</script>' }
+  })
   // Unrelated secrets.
   kv.setSecret(VAULT, 'db-password', { value: 'p' })
   kv.setSecret(VAULT, 'tls-cert', { value: 'c', contentType: 'application/x-pem-file', tags: { owner: 'web' } })
@@ -94,7 +101,7 @@ describe('inventory', () => {
 
     const keks = JSON.parse(result.outputs['kek-versions']!) as Array<{ 'kek-url': string; state: string; 'bek-count': number }>
     expect(Object.fromEntries(keks.map((k) => [k['kek-url'], [k.state, k['bek-count']]]))).toEqual({
-      [kid(KEK, kek.v1)]: ['not-current', 30],
+      [kid(KEK, kek.v1)]: ['not-current', 31],
       [kid(KEK, kek.v2)]: ['ok', 52],
       [kid('kek-disabled', kek.disabled)]: ['disabled', 1],
       [kid('kek-expired', kek.expired)]: ['expired', 1],
@@ -109,7 +116,7 @@ describe('inventory', () => {
     expect(result.outputs['at-risk-count']).toBe('6')
 
     const beks = JSON.parse(result.outputs.beks!) as Array<Record<string, unknown>>
-    expect(beks).toHaveLength(30 * 2 + 27 + 1 + 1)
+    expect(beks).toHaveLength(30 * 2 + 27 + 1 + 1 + 1)
     expect(beks.some((b) => /db-password|tls-cert/.test(String(b['secret-url'])))).toBe(false)
     const retired = beks.find((b) => b.name === 'bek-retired')
     expect(retired).toMatchObject({ enabled: false, 'kek-state': 'disabled', 'kek-url': kid('kek-disabled', kek.disabled) })
@@ -122,8 +129,13 @@ describe('inventory', () => {
       'file-name': 'LinuxPassPhraseFileName',
       enabled: true,
       created: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      'created-by': null,
       'kek-state': 'not-current'
     })
+    // The root action's BEK names the run that made it.
+    const runUrl = `https://github.com/contoso/infra/actions/runs/${world.azure.github.currentClaims()['run_id']}/attempts/1`
+    expect(beks.find((b) => b.name === 'bek-made')).toMatchObject({ 'kek-url': kid(KEK, kek.v1), 'created-by': runUrl })
+    expect(beks.find((b) => b.name === 'bek-odd')).toMatchObject({ 'created-by': '<script>x</script>' })
     // Every secret version is listed: each BEK-versions URL appears once.
     expect(new Set(beks.map((b) => b['secret-url'])).size).toBe(beks.length)
 
@@ -142,6 +154,8 @@ describe('inventory', () => {
     expect(summary.indexOf(kid(KEK, kek.v1))).toBeLessThan(summary.indexOf(kid(KEK, kek.v2)))
     expect(summary).not.toContain('<img')
     expect(summary).toContain('&#60;img')
+    expect(summary).toContain(runUrl)
+    expect(summary).not.toContain('<script>')
     expect(result.stdout).toMatch(/::warning::.*kek-disabled.*disabled, 1 enabled BEK version\(s\)\. VMs that need it cannot boot/)
     expect(result.stdout).toMatch(/::warning::.*kek-locked.*no-access.*Key Vault Crypto Service Encryption User/)
   })

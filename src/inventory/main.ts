@@ -7,7 +7,7 @@ import * as core from '@actions/core'
 import { type ErrorContext, describeError } from '../errors.ts'
 import { readInputs } from '../read-inputs.ts'
 import { openSession } from '../session.ts'
-import { CONTENT_TYPE, TAG_ALGORITHM, TAG_FILE_NAME, TAG_KEK_URL } from '../tags.ts'
+import { CONTENT_TYPE, TAG_ALGORITHM, TAG_CREATED_BY, TAG_FILE_NAME, TAG_KEK_URL } from '../tags.ts'
 import { untrusted } from '../untrusted.ts'
 import { type InventorySettings, getInventorySettings } from './inputs.ts'
 import { type KekState, type KekVersionRef, isAtRisk, parseKekVersion, readKekStates } from './kek-state.ts'
@@ -71,6 +71,7 @@ function bekVersion(item: SecretItem, settings: InventorySettings, states: Reado
     fileName: item.tags[TAG_FILE_NAME],
     enabled: item.enabled,
     created: item.created === undefined ? undefined : new Date(item.created * 1000).toISOString(),
+    createdBy: item.tags[TAG_CREATED_BY],
     kekState: (ref && states.get(ref.url)) ?? 'missing'
   }
 }

@@ -15,6 +15,8 @@ export interface BekVersion {
   readonly fileName?: string
   readonly enabled: boolean
   readonly created?: string
+  /** The CreatedBy tag: the workflow run that made this version, as the tag says (unverified). */
+  readonly createdBy?: string
   readonly kekState: KekState
 }
 
@@ -52,6 +54,7 @@ export function setOutputs(beks: readonly BekVersion[], keks: readonly KekVersio
         'file-name': bek.fileName ?? null,
         enabled: bek.enabled,
         created: bek.created ?? null,
+        'created-by': bek.createdBy ?? null,
         'kek-state': bek.kekState
       }))
     )
@@ -85,12 +88,16 @@ export async function writeInventorySummary(
         untrustedHtml(bek.name),
         untrustedHtml(bek.secretUrl),
         bek.enabled ? 'enabled' : 'disabled',
-        untrustedHtml(bek.created ?? '')
+        untrustedHtml(bek.created ?? ''),
+        untrustedHtml(bek.createdBy ?? '')
       ])
   )
   if (rows.length > 0) {
     summary.addTable([
-      ['KEK version', 'KEK state', 'Secret', 'Secret version', 'Secret enabled', 'Created'].map((data) => ({ data, header: true })),
+      ['KEK version', 'KEK state', 'Secret', 'Secret version', 'Secret enabled', 'Created', 'Created by'].map((data) => ({
+        data,
+        header: true
+      })),
       ...rows
     ])
   }
