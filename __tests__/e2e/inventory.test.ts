@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, test } from '@jest/globals'
 import { join } from 'node:path'
 import { runAction, type RunActionResult } from '../../emulator/runner.ts'
+import { issuedTokens, leaks } from './leak-scan.ts'
 import { KEK, VAULT, useWorld, errors } from './world.ts'
 
 const world = useWorld()
@@ -22,14 +23,20 @@ const bekTags = (kekUrl: string): Record<string, string> => ({
 
 const kek: Record<string, string> = {}
 
-function inventory(inputs: Record<string, string> = {}): Promise<RunActionResult> {
+const made: { wrapped?: string; plaintext?: Buffer } = {}
+
+/** A run of the inventory bundle, debug on, checked for leaks (tokens, the one real BEK) before anything else. */
+async function inventory(inputs: Record<string, string> = {}): Promise<RunActionResult> {
   const { 'client-id': clientId, 'tenant-id': tenantId } = world.inputs
-  return runAction({
+  const result = await runAction({
     localAzure: world.azure,
     entry: ENTRY,
     inputs: { 'key-vault': VAULT, 'client-id': clientId!, 'tenant-id': tenantId!, ...inputs },
+    debug: true,
     timeoutMs: 60_000
   })
+  expect(leaks(result, { plaintexts: [made.plaintext!], tokens: issuedTokens(world.azure), wrapped: [made.wrapped!] })).toEqual([])
+  return result
 }
 
 beforeAll(async () => {
@@ -37,8 +44,10 @@ beforeAll(async () => {
   const day = 86_400_000
   kek.v1 = world.kekVersion
   // One BEK made by the root action, which tags it with the run that made it (CreatedBy).
-  const made = await world.run({ 'secret-name': 'bek-made', 'os-type': 'linux' })
-  expect(made.exitCode).toBe(0)
+  const byAction = await world.run({ 'secret-name': 'bek-made', 'os-type': 'linux' })
+  expect(byAction.exitCode).toBe(0)
+  made.wrapped = world.versions('bek-made')[0]!.value
+  made.plaintext = world.unwrapLocally(made.wrapped, 'RSA-OAEP')
   kek.v2 = (await kv.createKey(VAULT, KEK, { size: 3072 })).version // the rotation: v1 is no longer current
   kek.disabled = (await kv.createKey(VAULT, 'kek-disabled', { size: 2048 })).version
   kv.updateKey(VAULT, 'kek-disabled', { enabled: false })
@@ -98,6 +107,7 @@ describe('inventory', () => {
     expect(errors(result)).toEqual([])
     expect(result.exitCode).toBe(0)
     expect(result.stderr).toBe('')
+    expect(result.stdout).toContain('::debug::') // debug logging really is on
 
     const keks = JSON.parse(result.outputs['kek-versions']!) as Array<{ 'kek-url': string; state: string; 'bek-count': number }>
     expect(Object.fromEntries(keks.map((k) => [k['kek-url'], [k.state, k['bek-count']]]))).toEqual({

@@ -2,33 +2,11 @@ import { describe, expect, test } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { RunActionResult } from '../../emulator/runner.ts'
 import { buildBekFile } from '../fixtures/bek-file.ts'
+import { encodings, visible } from './leak-scan.ts'
 import { useWorld, errors } from './world.ts'
 
 const world = useWorld()
-
-/** Everything a run printed or wrote where a workflow could see it, except the runner's mask commands. */
-function visible(result: RunActionResult): string {
-  const masks = /^::add-mask::.*$/gm
-  return [
-    result.stdout.replace(masks, ''),
-    result.stderr,
-    JSON.stringify(result.outputs),
-    result.summary,
-    JSON.stringify(result.exportedEnv)
-  ].join('\n')
-}
-
-function encodings(secret: Buffer): string[] {
-  return [
-    secret.toString('base64'),
-    secret.toString('base64url'),
-    secret.toString('hex'),
-    secret.toString('hex').toUpperCase(),
-    secret.toString('base64').replace(/=+$/, '')
-  ]
-}
 
 describe('nothing sensitive leaks, with debug logging on', () => {
   test.each([
