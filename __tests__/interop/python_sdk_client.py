@@ -9,6 +9,9 @@ MODE=read    reads SECRET_NAME (what the action stored), checks its KEK with Key
              the value with CryptographyClient.unwrap_key (always done by the vault: /unwrapkey).
 MODE=create  makes a BEK the ADE way: 32 random bytes, wrap_key RSA-OAEP-256 with the KEK at
              KEK_URL, set_secret with content type 'Wrapped BEK' and the three ADE tags.
+MODE=create-many  the same for each name in SECRET_NAMES (one per line).
+MODE=unwrap-many  reads the latest version of each name in SECRET_NAMES and has the vault unwrap it
+             with the KEK version and algorithm its tags name (CryptographyClient: /unwrapkey).
 
 Prints one JSON line on stdout; exit status 0 on success, 1 with {"ok": false, "error": ...}.
 """
@@ -120,6 +123,25 @@ def create(credential, vault_url, secret_name, kek_url):
     }
 
 
+def unwrap_many(credential, vault_url, names):
+    from azure.keyvault.keys.crypto import CryptographyClient, KeyWrapAlgorithm
+    from azure.keyvault.secrets import SecretClient
+
+    secrets = SecretClient(vault_url, credential)
+    unwrapped = []
+    for name in names:
+        secret = secrets.get_secret(name)
+        tags = secret.properties.tags or {}
+        crypto = CryptographyClient(tags["DiskEncryptionKeyEncryptionKeyURL"], credential)
+        result = crypto.unwrap_key(KeyWrapAlgorithm(tags["DiskEncryptionKeyEncryptionAlgorithm"]), b64url_decode(secret.value))
+        unwrapped.append({"name": name, "secretId": secret.id, "unwrapKeyId": result.key_id, "keyHex": result.key.hex()})
+    return {"unwrapped": unwrapped}
+
+
+def names_from_env():
+    return [line.strip() for line in os.environ["SECRET_NAMES"].splitlines() if line.strip()]
+
+
 def main():
     from azure.identity import ClientAssertionCredential
 
@@ -132,6 +154,10 @@ def main():
             result = read(credential, vault_url, secret_name)
         elif mode == "create":
             result = create(credential, vault_url, secret_name, os.environ["KEK_URL"])
+        elif mode == "create-many":
+            result = {"created": [create(credential, vault_url, name, os.environ["KEK_URL"]) for name in names_from_env()]}
+        elif mode == "unwrap-many":
+            result = unwrap_many(credential, vault_url, names_from_env())
         else:
             raise ValueError(f"unknown MODE {mode!r}")
     except Exception as ex:  # report every failure as JSON for the test to show
