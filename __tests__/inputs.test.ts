@@ -88,7 +88,11 @@ describe('key-vault', () => {
     ['https://a.b.vault.azure.net/', /not a vault name/],
     ['https://my-vault.vault.azure.cn/', /vault in AzureChinaCloud, but environment is AzureCloud/],
     ['https://my-hsm.managedhsm.azure.net/', /Managed HSM/],
-    ['my-vault.vault.azure.net', /not a URL; give https:\/\/… \(or, for key-vault, just the vault name\)/]
+    // Names the input once (in the prefix), and says what to give instead.
+    [
+      'my-vault.vault.azure.net',
+      /^Input 'key-vault': 'my-vault\.vault\.azure\.net' is not a URL; give just the vault name \(my-vault\) or its URL \(https:\/\/my-vault\.vault\.azure\.net\/\)$/
+    ]
   ])('refuses %s', (value, message) => {
     const error = failure({ ...base, 'key-vault': value })
     expect(error.input).toBe('key-vault')
@@ -122,7 +126,12 @@ describe('KEK', () => {
     [{ 'key-vault': 'v1x', 'kek-url': 'https://v2x.vault.azure.net/keys/k/v1' }, 'kek-url', /not a key identifier/],
     [{ 'key-vault': 'v1x', 'kek-url': 'https://v2x.vault.azure.net/keys/k?x' }, 'kek-url', /query/],
     [{ 'key-vault': 'v1x', 'kek-url': 'https://attacker.example/keys/k' }, 'kek-url', /not a Key Vault host/],
-    [{ 'key-vault': 'v1x', 'kek-url': 'https://v2x.vault.usgovcloudapi.net/keys/k' }, 'kek-url', /AzureUSGovernment/]
+    [{ 'key-vault': 'v1x', 'kek-url': 'https://v2x.vault.usgovcloudapi.net/keys/k' }, 'kek-url', /AzureUSGovernment/],
+    [
+      { 'key-vault': 'v1x', 'kek-url': 'v2x.vault.azure.net/keys/k' },
+      'kek-url',
+      /^Input 'kek-url': 'v2x\.vault\.azure\.net\/keys\/k' is not a URL; give https:\/\/<vault>\.vault\.azure\.net\/keys\/<name>\[\/<version>\]$/
+    ]
   ])('refuses %j', (inputs, input, message) => {
     const error = failure(inputs)
     expect(error.input).toBe(input)
@@ -186,8 +195,18 @@ describe('secret-name', () => {
     expect(error.message).toMatch(message)
   })
 
-  test('refuses count with names', () => {
-    expect(failure({ ...base, 'secret-name': 'a\nb', count: '2' }).input).toBe('count')
+  test.each([
+    ['a\nb', /^Input 'count': is 2 and secret-name has 2 lines: give either count/],
+    // One name is not "several lines".
+    [
+      'a',
+      /^Input 'count': is 2 and secret-name is set too: give either count \(generated names\) or secret-name \(one name per line\), not both$/
+    ]
+  ])('refuses count with names (%j)', (names, message) => {
+    const error = failure({ ...base, 'secret-name': names, count: '2' })
+    expect(error.input).toBe('count')
+    expect(error.message).toMatch(message)
+    expect(error.message).not.toMatch(/several/)
   })
 })
 

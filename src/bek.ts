@@ -83,6 +83,7 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
     })
     await pacer.secretCreates.take()
     const stored = await storeSecret(vault, settings.vault, name, wrapped.value, tags)
+    core.info(`Stored ${untrusted(stored.url)} (KEK ${untrusted(kek.kid)})`)
     if (settings.verify) {
       await pacer.keyOperations.take()
       await verifyUnwrap(vault, wrapped, settings.algorithm, key).catch(async (error: unknown) => {
@@ -93,7 +94,7 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
           { cause: error }
         )
       })
-      core.info(`Verified: the vault unwraps ${stored.url} to the key.`)
+      core.info(`Verified: the vault unwraps ${untrusted(stored.url)} to the key.`)
     }
     job.keyFiles?.write(name, key)
     return { ...stored, kekUrl: kek.kid, reused: false }
@@ -158,7 +159,7 @@ async function verifyReused(job: BekJob, bek: Bek, existing: SecretBundle): Prom
       { cause: error }
     )
   }
-  core.info(`Verified: the vault unwraps ${bek.url}${settings.keyFile ? ' to the key file' : ''}.`)
+  core.info(`Verified: the vault unwraps ${untrusted(bek.url)}${settings.keyFile ? ' to the key file' : ''}.`)
 }
 
 /** Disables a version that failed verification; if that fails too, says both and how to finish by hand. */

@@ -197,7 +197,10 @@ function parseVault(value: string, cloud: Cloud): VaultRef {
     }
     return vaultRef('key-vault', id.name, cloud)
   }
-  const url = parseHttpsUrl('key-vault', text)
+  const url = parseHttpsUrl('key-vault', text, () => {
+    const name = /^[a-z][a-z0-9-]*(?=\.)/i.exec(text)?.[0] ?? 'my-vault'
+    return `give just the vault name (${name}) or its URL (https://${name}.${cloud.vaultSuffix}/)`
+  })
   if (url.port) throw new InputError('key-vault', `'${text}' has a port; give the vault URL without one`)
   if (url.pathname !== '/' || url.search || url.hash) {
     throw new InputError('key-vault', `'${text}' has a path or query; give only the vault, https://<name>.${cloud.vaultSuffix}/`)
@@ -223,7 +226,7 @@ export function parseKek(name: string, version: string, url: string, vault: Vaul
 
 /** A key identifier, `https://<vault>.<suffix>/keys/<name>[/<version>]`, versioned or not. */
 export function parseKekUrl(text: string, cloud: Cloud, input = 'kek-url'): KekRef {
-  const url = parseHttpsUrl(input, text)
+  const url = parseHttpsUrl(input, text, () => `give https://<vault>.${cloud.vaultSuffix}/keys/<name>[/<version>]`)
   // Some kids carry the default port; ADE refuses URLs with a port, so drop it.
   if (url.port && url.port !== '443') throw new InputError(input, `'${text}' has port ${url.port}; Key Vault URLs have none`)
   if (url.search || url.hash) throw new InputError(input, `'${text}' has a query or fragment`)
@@ -236,12 +239,13 @@ export function parseKekUrl(text: string, cloud: Cloud, input = 'kek-url'): KekR
   return { vault, name, version: version?.toLowerCase() }
 }
 
-function parseHttpsUrl(input: string, text: string): URL {
+/** `expected` says what to give instead, for the input at hand. */
+function parseHttpsUrl(input: string, text: string, expected: () => string): URL {
   let url: URL
   try {
     url = new URL(text)
   } catch {
-    throw new InputError(input, `'${text}' is not a URL; give https://… (or, for key-vault, just the vault name)`)
+    throw new InputError(input, `'${text}' is not a URL; ${expected()}`)
   }
   if (url.protocol !== 'https:') throw new InputError(input, `'${text}' must use https`)
   if (url.username || url.password) throw new InputError(input, `'${text}' must not carry user information`)
@@ -302,7 +306,11 @@ function parseSecretNames(value: string, countText: string, keyFile: KeyFile | u
   const names = parseNameLines(value)
   const count = parseInteger('count', countText, 1, MAX_COUNT, 1)
   if (names.length > 0 && count > 1) {
-    throw new InputError('count', `give either count (generated names) or several secret-name lines, not both`)
+    const given = names.length === 1 ? 'secret-name is set too' : `secret-name has ${names.length} lines`
+    throw new InputError(
+      'count',
+      `is ${count} and ${given}: give either count (generated names) or secret-name (one name per line), not both`
+    )
   }
   if (keyFile && Math.max(names.length, count) > 1) {
     throw new InputError('key-file', 'wraps one file into one secret; it cannot be combined with count or several secret names')

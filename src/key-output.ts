@@ -154,7 +154,7 @@ export class KeyFiles {
   /** Where the keys are, and for how long. */
   private describe(): string {
     const where = this.target.directory
-      ? `${this.count} key file(s) (<secret-name>.key, mode 0600) are in ${untrusted(this.target.path)}`
+      ? `${this.count === 1 ? '1 key file (<secret-name>.key, mode 0600) is' : `${this.count} key files (<secret-name>.key, mode 0600) are`} in ${untrusted(this.target.path)}`
       : `The key is in ${untrusted(this.target.path)} (mode 0600)`
     return `${where}; the post step of this action overwrites and deletes ${this.target.directory ? 'them' : 'it'} at the end of the job.`
   }

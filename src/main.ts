@@ -41,7 +41,7 @@ export async function run(): Promise<void> {
     armRead?.catch(() => undefined)
 
     core.info(
-      `Reading the KEK ${untrusted(kekUrl(settings.kek))}; making ${settings.secretNames.length} wrapped BEK(s) in ${untrusted(settings.vault.url)}`
+      `Reading the KEK ${untrusted(kekUrl(settings.kek))}; making ${wrappedBeks(settings.secretNames.length)} in ${untrusted(settings.vault.url)}`
     )
     const kekRead = readKek(vault, settings.kek).then((checked) => {
       kek = checked
@@ -136,5 +136,6 @@ function setOutputs(beks: readonly Bek[], ids: VaultIds | undefined): void {
   core.setOutput('kek-url', bek.kekUrl)
   core.setOutput('secret-name', bek.name)
   core.setOutput('secret-version', bek.version)
-  core.info(`Stored ${untrusted(bek.url)} (KEK ${untrusted(bek.kekUrl)})`)
 }
+
+const wrappedBeks = (count: number): string => (count === 1 ? '1 wrapped BEK' : `${count} wrapped BEKs`)

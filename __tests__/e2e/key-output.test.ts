@@ -63,7 +63,7 @@ describe('key-output-file', () => {
       expect(world.unwrapLocally(world.versions(name)[0]!.value, 'RSA-OAEP').equals(readFileSync(file))).toBe(true)
     }
     expect(main.outputs['key-output-file']).toBe(path)
-    expect(main.stdout).toContain(`5 key file(s) (<secret-name>.key, mode 0600) are in ${path}`)
+    expect(main.stdout).toContain(`5 key files (<secret-name>.key, mode 0600) are in ${path}`)
 
     const post = await world.run({}, { jobDir: dir, entry: POST_ENTRY, state: main.state })
     expect(post.exitCode).toBe(0)
