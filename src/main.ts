@@ -62,7 +62,16 @@ export async function run(): Promise<void> {
     setOutputs(result.beks, vaultIds)
     const keyFilesNote = keyFiles?.publish()
     const failure = result.error === undefined ? undefined : describeError(result.error, errorContext())
-    await writeSummary({ settings, beks: result.beks, kekUrl: kek?.kid, warnings, failure, missing: result.missing, keyFilesNote })
+    await writeSummary({
+      settings,
+      beks: result.beks,
+      kekUrl: kek?.kid,
+      warnings,
+      failure,
+      missing: result.missing,
+      keyFilesNote,
+      vaultIds
+    })
     if (failure) core.setFailed(`${failure}${partialFailureAdvice(settings, result.beks.length)}`)
   } catch (error) {
     core.setFailed(describeError(error, errorContext()))

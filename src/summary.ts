@@ -1,11 +1,16 @@
 /**
- * The job summary: what was created, and ready-to-paste Bicep and PowerShell that use it.
+ * The job summary: what was created, and ready-to-paste Bicep and PowerShell that use it
+ * (src/snippets/ writes them).
  * Names and URLs only, never a value.
  */
 import * as core from '@actions/core'
 import type { Bek } from './bek.ts'
 import type { Settings } from './inputs.ts'
-import { untrustedHtml } from './untrusted.ts'
+import type { VaultIds } from './encryption-settings.ts'
+import { bicepFile } from './snippets/bicep.ts'
+import { diskPlan } from './snippets/disks.ts'
+import { powerShellScript } from './snippets/powershell.ts'
+import { escapeHtml, untrustedHtml } from './untrusted.ts'
 
 export interface RunReport {
   readonly settings: Settings
@@ -16,6 +21,8 @@ export interface RunReport {
   readonly missing: readonly string[]
   /** Where key-output-file put the keys, and until when. */
   readonly keyFilesNote?: string
+  /** The vaults' resource IDs, when the run read them through ARM. */
+  readonly vaultIds?: VaultIds
 }
 
 export async function writeSummary(report: RunReport): Promise<void> {
@@ -39,9 +46,7 @@ export async function writeSummary(report: RunReport): Promise<void> {
         { data: 'Secret URL', header: true },
         { data: 'Status', header: true }
       ],
-      ...beks.map((bek) =>
-        [bek.name, bek.version, bek.url].map((cell) => untrustedHtml(cell)).concat(bek.reused ? 'existing, reused' : 'created')
-      )
+      ...beks.map((bek) => [bek.name, bek.version, bek.url].map((cell) => untrustedHtml(cell)).concat(status(bek, settings.verify)))
     ])
   }
   if (report.missing.length > 0) {
@@ -52,47 +57,34 @@ export async function writeSummary(report: RunReport): Promise<void> {
   }
   if (report.keyFilesNote) summary.addRaw(`<p><strong>Key file:</strong> ${untrustedHtml(report.keyFilesNote, 2000)}</p>`, true)
   if (report.warnings.length > 0) summary.addHeading('Warnings', 3).addList(report.warnings.map((warning) => untrustedHtml(warning, 2000)))
-  const first = beks[0]
-  if (first) {
+  if (beks.length > 0) {
+    const plan = diskPlan(
+      settings.osType,
+      settings.vault.name,
+      beks.map((bek) => ({ name: bek.name, secretUrl: bek.url, kekUrl: bek.kekUrl })),
+      knownVaultIds(settings, report.vaultIds)
+    )
+    const what = beks.length === 1 ? 'a managed disk' : `one managed disk for each of the ${beks.length} BEKs`
     summary
       .addHeading('Use it', 3)
-      .addRaw('<p>Bicep, for a managed disk created from a pre-encrypted VHD:</p>', true)
-      .addCodeBlock(bicepSnippet(settings, first), 'bicep')
-      .addRaw('<p>PowerShell, attaching the OS disk of a VM:</p>', true)
-      .addCodeBlock(powerShellSnippet(settings, first), 'powershell')
+      .addRaw(`<p>Bicep: ${what}, imported from a pre-encrypted VHD, with these encryption settings:</p>`, true)
+      .addCodeBlock(escapeHtml(bicepFile(plan)), 'bicep')
+      .addRaw(`<p>PowerShell (Az module), the same:</p>`, true)
+      .addCodeBlock(escapeHtml(powerShellScript(plan)), 'powershell')
   }
   summary.addRaw('<p>Azure Disk Encryption retires on 2028-09-15; Microsoft recommends Encryption at Host for new VMs.</p>', true)
   await summary.write()
 }
 
-function bicepSnippet(settings: Settings, bek: Bek): string {
-  const kekVault = vaultNameOf(bek.kekUrl)
-  const sameVault = kekVault === settings.vault.name
-  return [
-    `resource kv 'Microsoft.KeyVault/vaults@2023-07-01' existing = { name: '${settings.vault.name}' }`,
-    ...(sameVault ? [] : [`resource kekVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = { name: '${kekVault}' }`]),
-    '',
-    'encryptionSettingsCollection: {',
-    '  enabled: true',
-    "  encryptionSettingsVersion: '1.1'",
-    '  encryptionSettings: [ {',
-    `    diskEncryptionKey: { secretUrl: '${bek.url}', sourceVault: { id: kv.id } }`,
-    `    keyEncryptionKey: { keyUrl: '${bek.kekUrl}', sourceVault: { id: ${sameVault ? 'kv' : 'kekVault'}.id } }`,
-    '  } ]',
-    '}'
-  ].join('\n')
+/** The vaults' resource IDs, when the run read them through ARM; the snippets look the others up by name. */
+function knownVaultIds(settings: Settings, ids: VaultIds | undefined): ReadonlyMap<string, string> {
+  if (!ids) return new Map()
+  return new Map([
+    [settings.vault.name, ids.vaultId],
+    [settings.kek.vault.name, ids.kekVaultId]
+  ])
 }
 
-function powerShellSnippet(settings: Settings, bek: Bek): string {
-  const kekVault = vaultNameOf(bek.kekUrl)
-  const sameVault = kekVault === settings.vault.name
-  return [
-    `$kv = Get-AzKeyVault -VaultName '${settings.vault.name}'`,
-    ...(sameVault ? [] : [`$kekVault = Get-AzKeyVault -VaultName '${kekVault}'`]),
-    `$vm = Set-AzVMOSDisk -VM $vm -Name $osDiskName -VhdUri $vhdUri -CreateOption Attach -${settings.osType === 'linux' ? 'Linux' : 'Windows'} \``,
-    `  -DiskEncryptionKeyUrl '${bek.url}' -DiskEncryptionKeyVaultId $kv.ResourceId \``,
-    `  -KeyEncryptionKeyUrl '${bek.kekUrl}' -KeyEncryptionKeyVaultId ${sameVault ? '$kv' : '$kekVault'}.ResourceId`
-  ].join('\n')
-}
-
-const vaultNameOf = (url: string): string => new URL(url).hostname.split('.')[0]
+/** With verify: true every BEK listed passed it: a BEK that fails is not in the list. */
+const status = (bek: Bek, verified: boolean): string =>
+  `${bek.reused ? 'existing, reused' : 'created'}${verified ? ', verified (the vault unwraps it)' : ''}`

@@ -50,7 +50,7 @@ describe('one BEK', () => {
     expect(result.summary).toContain('not a BitLocker startup key')
     expect(result.summary).toContain(outputs['secret-url'])
     expect(result.summary).toContain('encryptionSettingsCollection')
-    expect(result.summary).toContain('Set-AzVMOSDisk')
+    expect(result.summary).toContain('New-AzDisk -ResourceGroupName')
   })
 
   test('linux: LinuxPassPhraseFileName and no Windows warning', async () => {
@@ -104,8 +104,11 @@ describe('one BEK', () => {
     expect(stored.tags?.DiskEncryptionKeyEncryptionKeyURL).toBe(result.outputs['kek-url'])
     expect(world.unwrapLocally(stored.value, 'RSA-OAEP', 'kek-vault', 'central-kek')).toHaveLength(32)
     // The snippets name both vaults.
-    expect(result.summary).toContain("resource kekVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = { name: 'kek-vault' }")
-    expect(result.summary).toContain("$kekVault = Get-AzKeyVault -VaultName 'kek-vault'")
+    // The snippets' code, as the reader sees it (HTML entities decoded).
+    const summary = result.summary.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    expect(summary).toMatch(/resource kekVault 'Microsoft\.KeyVault\/vaults@[\d-]+' existing = \{\s+name: 'kek-vault'/)
+    expect(summary).toMatch(/keyEncryptionKey: \{\s+keyUrl: '[^']+'\s+sourceVault: \{\s+id: kekVault\.id/)
+    expect(summary).toContain("$kekVaultId = (Get-AzKeyVault -VaultName 'kek-vault').ResourceId")
   })
 
   test('key-file with windows: a .BEK file is wrapped unchanged and named after its protector ID', async () => {
