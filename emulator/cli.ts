@@ -1,4 +1,6 @@
 // `npm run emulator`: a long-running demo environment for trying the action by hand.
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { startLocalAzure } from './index.ts'
 import { provisionBekVault } from './provision.ts'
 
@@ -8,6 +10,20 @@ const azure = await startLocalAzure({
 })
 const demo = await provisionBekVault(azure, { vault: 'bek-demo' })
 
+// Absolute paths, so that the command works from any directory; and this Node (24, from the
+// `node` devDependency under npm run), not whatever `node` the second terminal finds.
+const entry = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'dist', 'index.js')
+// No secret-name: each run makes a new secret named with a fresh GUID, as ADE names the ones it makes,
+// so pasting the command again makes another BEK instead of failing with "already exists".
+const inputs = { ...demo.inputs, 'os-type': 'linux' }
+const claims = azure.github.currentClaims()
+const runner = {
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_REPOSITORY: String(claims['repository'] ?? 'contoso/infra'),
+  GITHUB_RUN_ID: String(claims['run_id'] ?? '1'),
+  GITHUB_RUN_ATTEMPT: String(claims['run_attempt'] ?? '1')
+}
+
 const q = (v: string) => `'${v.replace(/'/g, "'\\''")}'`
 const lines = [
   '# local Azure stand-ins are running (Ctrl-C to stop)',
@@ -16,12 +32,22 @@ const lines = [
   `#   app        client id ${demo.clientId}, object id ${demo.objectId}`,
   `#   federated  ${azure.github.issuer}  sub=${demo.subject}`,
   '',
+  '# To run the action against them, paste what follows into a second terminal (any directory), as often as you like:',
   ...Object.entries(azure.env()).map(([k, v]) => `export ${k}=${q(v)}`),
-  'export GITHUB_OUTPUT=$(mktemp) GITHUB_STEP_SUMMARY=$(mktemp) GITHUB_ENV=$(mktemp) GITHUB_STATE=$(mktemp) GITHUB_PATH=$(mktemp)',
-  '',
-  '# Action inputs contain hyphens, which bash cannot export; pass them with env(1):',
-  `env 'INPUT_KEY-VAULT=bek-demo' 'INPUT_KEK-NAME=disk-kek' 'INPUT_CLIENT-ID=${demo.clientId}' 'INPUT_TENANT-ID=${azure.entra.tenantId}' \\`,
-  "    'INPUT_SECRET-NAME=bek-demo-disk' node dist/index.js"
+  'export GITHUB_OUTPUT="$(mktemp)" GITHUB_STEP_SUMMARY="$(mktemp)" GITHUB_ENV="$(mktemp)" GITHUB_STATE="$(mktemp)" GITHUB_PATH="$(mktemp)"',
+  '# Input names keep their hyphens (INPUT_KEY-VAULT, not INPUT_KEY_VAULT); bash cannot export those, env(1) passes them.',
+  '# No secret-name: every run makes a new secret with a GUID name, as ADE does.',
+  '# The GITHUB_* variables name the run the OIDC token is for, as a runner would (the CreatedBy tag links to it).',
+  `env ${Object.entries(runner)
+    .map(([name, value]) => q(`${name}=${value}`))
+    .join(' ')} \\`,
+  `    ${Object.entries(inputs)
+    .map(([name, value]) => q(`INPUT_${name.toUpperCase()}=${value}`))
+    .join(' ')} \\`,
+  `    ${q(process.execPath)} ${q(entry)}`,
+  '# ::add-mask:: and ::debug:: lines are commands for the GitHub runner; without one, they are printed as they are.',
+  '# The outputs and the job summary are in files:',
+  'cat "$GITHUB_OUTPUT" "$GITHUB_STEP_SUMMARY"'
 ]
 console.log(lines.join('\n'))
 

@@ -1,0 +1,54 @@
+import { expect, test } from '@jest/globals'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const LAST_LINE = 'cat "$GITHUB_OUTPUT" "$GITHUB_STEP_SUMMARY"'
+
+/** Runs a pasted block as a second terminal would: its own directory, a plain PATH (no Node 24 on it). */
+async function paste(block: string): Promise<{ code: number | null; stdout: string }> {
+  const shell = spawn('bash', ['-c', block], {
+    cwd: mkdtempSync(join(tmpdir(), 'second-terminal-')),
+    env: { PATH: '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  shell.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+  shell.stderr.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+  const [code] = (await once(shell, 'close')) as [number | null]
+  return { code, stdout }
+}
+
+test('npm run emulator prints a command that works when pasted twice: two new BEKs, no warning', async () => {
+  const cli = spawn(process.execPath, [join(REPO, 'emulator', 'cli.ts')], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] })
+  try {
+    let printed = ''
+    cli.stdout.setEncoding('utf8').on('data', (d: string) => (printed += d))
+    const deadline = Date.now() + 20_000
+    while (!printed.includes(LAST_LINE) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(printed).toContain(LAST_LINE)
+    const block = printed.slice(printed.indexOf('# To run the action'))
+    expect(block).toContain("'INPUT_KEY-VAULT=bek-demo'")
+    expect(block).toContain("'INPUT_OS-TYPE=linux'")
+
+    const names: string[] = []
+    for (const attempt of [1, 2]) {
+      const { code, stdout } = await paste(block)
+      expect({ attempt, code }).toEqual({ attempt, code: 0 })
+      expect(stdout.split('\n').filter((line) => /^::(warning|error)::/.test(line))).toEqual([])
+      // The output file, as `cat "$GITHUB_OUTPUT"` shows it: name<<delimiter, value, delimiter.
+      const name = /^secret-name<<(\S+)\n(.+)\n\1$/m.exec(stdout)?.[2]
+      expect(name).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/)
+      expect(stdout).toContain(`<td>${name}</td>`)
+      names.push(name!)
+    }
+    expect(names[0]).not.toBe(names[1])
+  } finally {
+    cli.kill('SIGTERM')
+    if (cli.exitCode === null) await once(cli, 'exit')
+  }
+}, 60_000)
