@@ -172,7 +172,12 @@ describe('rewrap', () => {
       expect(after!.attributes.enabled).toBe(true)
       expect(before!.attributes.enabled).toBe(true) // the old version stays for VMs that still use it
       expect(after!.contentType).toBe('Wrapped BEK')
-      expect(after!.tags).toEqual({ ...before!.tags, DiskEncryptionKeyEncryptionKeyURL: kid(v.v2) })
+      // CreatedBy names the run that rewrapped it (rewrap-provenance.test.ts checks its exact value).
+      expect(after!.tags).toEqual({
+        ...before!.tags,
+        DiskEncryptionKeyEncryptionKeyURL: kid(v.v2),
+        CreatedBy: expect.stringMatching(/^https:\/\/github\.com\/contoso\/infra\/actions\/runs\/\d+\/attempts\/1$/)
+      })
       // The private key of v2, outside the vault, unwraps the new value to the same bytes.
       const alg = after!.tags!.DiskEncryptionKeyEncryptionAlgorithm!
       expect(world.unwrapLocally(after!.value, alg).equals(plaintext.get(r.name)!)).toBe(true)

@@ -10,6 +10,7 @@ import {
   parseKekUrl,
   parseNameLines
 } from '../inputs.ts'
+import { runProvenance } from '../provenance.ts'
 import { WRAP_ALGORITHMS, type WrapAlgorithm } from '../wrap-algorithms.ts'
 
 export interface RewrapSettings extends CommonSettings {
@@ -21,6 +22,8 @@ export interface RewrapSettings extends CommonSettings {
   /** Only BEKs on this key (any version when it has none). */
   readonly fromKek?: KekRef
   readonly dryRun: boolean
+  /** Value of the CreatedBy tag of each new version; undefined with provenance: false or outside a runner. */
+  readonly createdBy?: string
 }
 
 export function getRewrapSettings(input: (name: string) => string = (name) => core.getInput(name)): RewrapSettings {
@@ -33,6 +36,7 @@ export function getRewrapSettings(input: (name: string) => string = (name) => co
     algorithm: algorithm ? parseChoice('algorithm', algorithm, WRAP_ALGORITHMS, 'RSA-OAEP') : undefined,
     secretNames: parseNameLines(input('secret-name')),
     fromKek: fromKek ? parseKekUrl(fromKek, common.cloud, 'from-kek') : undefined,
-    dryRun: parseBoolean('dry-run', input('dry-run'))
+    dryRun: parseBoolean('dry-run', input('dry-run')),
+    createdBy: parseChoice('provenance', input('provenance'), ['true', 'false'] as const, 'true') === 'true' ? runProvenance() : undefined
   }
 }

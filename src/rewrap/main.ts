@@ -54,7 +54,8 @@ export async function run(): Promise<void> {
       target,
       targetRef: settings.kek,
       algorithm: settings.algorithm,
-      pacer: session.pacer
+      pacer: session.pacer,
+      createdBy: settings.createdBy
     }
     const report: RewrapReport & { rewrapped: Rewrapped[]; skipped: Skipped[]; planned: Array<{ name: string; kekUrl: string }> } = {
       rewrapped: [],

@@ -11,7 +11,7 @@ import type { Kek } from '../kek.ts'
 import { decodeJsonBase64UrlField } from '../key-bytes.ts'
 import type { VaultPacer } from '../rate-limit.ts'
 import { type SecretBundle, disableSecret, notAWrappedBek, storeSecret } from '../secret.ts'
-import { TAG_ALGORITHM, TAG_KEK_URL } from '../tags.ts'
+import { MAX_TAGS, TAG_ALGORITHM, TAG_CREATED_BY, TAG_KEK_URL } from '../tags.ts'
 import { untrusted } from '../untrusted.ts'
 import { VaultError, type VaultClient } from '../vault-client.ts'
 import { WRAP_ALGORITHMS, type WrapAlgorithm } from '../wrap-algorithms.ts'
@@ -28,6 +28,8 @@ export interface RewrapJob {
   /** Undefined: keep the secret's own. */
   readonly algorithm?: WrapAlgorithm
   readonly pacer: VaultPacer
+  /** The run doing the rewrap, for the new version's CreatedBy tag; undefined: keep the secret's tags. */
+  readonly createdBy?: string
 }
 
 export interface Rewrapped {
@@ -69,7 +71,24 @@ export function plan(job: RewrapJob, name: string, bundle: SecretBundle | undefi
       `The secret ${name} names the algorithm '${untrusted(algorithmTag)}', which is not one of ${WRAP_ALGORITHMS.join(', ')}.`
     )
   }
+  const tags = Object.keys(newVersionTags(job, bundle, job.algorithm ?? oldAlgorithm)).length
+  if (tags > MAX_TAGS) {
+    throw new ActionableError(
+      `The secret ${name} would need ${tags} tags with ${TAG_CREATED_BY}, more than the ${MAX_TAGS} Key Vault allows; remove one of its tags, or set provenance: false.`
+    )
+  }
   return { kind: 'rewrap', name, secretUrl: bundle.id ?? '', oldKekUrl: old.url, oldAlgorithm }
+}
+
+/** The secret's tags, on the target; with provenance, CreatedBy names this run: the new version is its work. */
+function newVersionTags(job: RewrapJob, bundle: SecretBundle, algorithm: WrapAlgorithm): Record<string, string> {
+  const tags: Record<string, string> = { ...bundle.tags, [TAG_KEK_URL]: job.target.kid, [TAG_ALGORITHM]: algorithm }
+  if (!bundle.tags?.[TAG_ALGORITHM] && !job.algorithm) delete tags[TAG_ALGORITHM]
+  if (job.createdBy) {
+    for (const name of Object.keys(tags)) if (name.toLowerCase() === TAG_CREATED_BY.toLowerCase()) delete tags[name]
+    tags[TAG_CREATED_BY] = job.createdBy
+  }
+  return tags
 }
 
 export async function rewrap(job: RewrapJob, step: Extract<Plan, { kind: 'rewrap' }>, bundle: SecretBundle): Promise<Rewrapped> {
@@ -84,8 +103,7 @@ export async function rewrap(job: RewrapJob, step: Extract<Plan, { kind: 'rewrap
     if (wrapped.kid.toLowerCase() !== target.kid.toLowerCase()) {
       throw new ActionableError(`Key Vault wrapped ${step.name} with ${untrusted(wrapped.kid)}, not ${target.kid}; nothing was stored.`)
     }
-    const tags: Record<string, string> = { ...bundle.tags, [TAG_KEK_URL]: target.kid, [TAG_ALGORITHM]: algorithm }
-    if (!bundle.tags?.[TAG_ALGORITHM] && !job.algorithm) delete tags[TAG_ALGORITHM]
+    const tags = newVersionTags(job, bundle, algorithm)
     await pacer.secretCreates.take()
     const stored = await storeSecret(vault, job.vaultRef, step.name, wrapped.value, tags)
     try {
