@@ -19,7 +19,7 @@ describe('the last-resort handler', () => {
     const errorsPrinted = lines.filter((line) => line.startsWith('::error::'))
     expect(errorsPrinted).toHaveLength(1)
     expect(errorsPrinted[0]).toMatch(
-      /^::error::The action stopped on an unexpected error: TypeError: Cannot read properties of null .*Re-run with debug logging/
+      /^::error::The action stopped on an unexpected error with no request in flight: TypeError: Cannot read properties of null .*Re-run with debug logging/
     )
     expect(lines.filter((line) => line.startsWith('::') && !/^::(?:error|debug)::/.test(line))).toEqual([])
     expect(lines.filter((line) => !line.startsWith('::'))).toEqual([])

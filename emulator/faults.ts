@@ -11,6 +11,8 @@ export interface FaultRule {
   reset?: boolean
   /** Delay before answering; without status/reset the request is then handled normally. */
   delayMs?: number
+  /** With status: send the status, the headers and half the body, then nothing more (the connection stays open). */
+  stallBody?: boolean
 }
 
 export interface FaultMatch {

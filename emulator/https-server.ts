@@ -79,7 +79,7 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
       entry.fault = 'status'
       await sleep(opts.latencyMs)
       const headers: Record<string, string> = { 'x-ms-request-id': crypto.randomUUID(), ...(fault.headers ?? {}) }
-      send(res, { status: fault.status, headers, body: fault.body })
+      send(res, { status: fault.status, headers, body: fault.body }, fault.stallBody)
       finish(fault.status)
       return
     }
@@ -101,7 +101,8 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
   finish(response.status)
 }
 
-function send(res: ServerResponse, response: ServiceResponse): void {
+/** `stall`: the answer's first half only, the rest never comes (until the client gives up). */
+function send(res: ServerResponse, response: ServiceResponse, stall = false): void {
   const headers: Record<string, string> = { ...(response.headers ?? {}) }
   let payload: Buffer | undefined
   if (response.body === undefined || response.body === null) payload = undefined
@@ -114,7 +115,8 @@ function send(res: ServerResponse, response: ServiceResponse): void {
   headers['content-length'] = String(payload?.length ?? 0)
   if (response.status === 204 || response.status === 304) delete headers['content-length']
   res.writeHead(response.status, headers)
-  res.end(response.status === 204 ? undefined : payload)
+  if (stall) res.write(payload?.subarray(0, Math.floor(payload.length / 2)) ?? '')
+  else res.end(response.status === 204 ? undefined : payload)
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

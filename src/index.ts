@@ -1,6 +1,5 @@
-import { failUnexpectedly, installLastResort } from './last-resort.ts'
+import { runWithLastResort } from './last-resort.ts'
 import { run } from './main.ts'
 
-installLastResort()
 /* istanbul ignore next */
-await run().catch(failUnexpectedly)
+await runWithLastResort(run)

@@ -1,12 +1,25 @@
 /**
- * The last resort for what the action's own error handling missed: an uncaught error or an
- * unhandled rejection becomes one `::error::` with a hint, instead of Node's dump of the
- * minified bundle line it was thrown from. The stack goes to the debug log only.
+ * The last resort for what the action's own error handling missed: an uncaught error, an
+ * unhandled rejection, or work that can never finish (Node's event loop ran empty while the
+ * action still waited) becomes one `::error::` naming the requests in flight, with a hint,
+ * instead of Node's dump of the minified bundle line or its "unsettled top-level await"
+ * (exit 13). The stack goes to the debug log only.
  */
 import * as core from '@actions/core'
+import type { PendingRequest } from './connections.ts'
 import { untrusted } from './untrusted.ts'
 
 let reported = false
+let inFlight: () => readonly PendingRequest[] = () => []
+
+const HINT =
+  'Nothing after this point ran; check the secrets output and the vault before re-running (with if-exists: reuse to avoid duplicates). ' +
+  'Re-run with debug logging for the stack, and report it if it persists.'
+
+/** Where the step was when it stopped: `pending` lists the requests sent and not yet answered. */
+export function trackRequests(pending: () => readonly PendingRequest[]): void {
+  inFlight = pending
+}
 
 /** Reports `error` once and fails the step. */
 export function failUnexpectedly(error: unknown): void {
@@ -15,14 +28,52 @@ export function failUnexpectedly(error: unknown): void {
   reported = true
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
   if (error instanceof Error && error.stack) core.debug(untrusted(error.stack, 4000))
+  core.setFailed(`The action stopped on an unexpected error ${where()}: ${untrusted(message, 500)}. ${HINT}`)
+}
+
+/** Reports, once, that the action's work can no longer finish: nothing is left that could answer it. */
+export function failUnfinished(): void {
+  process.exitCode = 1
+  if (reported) return
+  reported = true
   core.setFailed(
-    `The action stopped on an unexpected error: ${untrusted(message, 500)}. Nothing after this point ran; check the secrets output and the vault ` +
-      'before re-running (with if-exists: reuse to avoid duplicates). Re-run with debug logging for the stack, and report it if it persists.'
+    `The action stopped before finishing ${where()}: nothing was left that could answer (no connection or timer held the process). ` +
+      `Check the runner's network and proxy (HTTPS_PROXY/NO_PROXY). ${HINT}`
   )
 }
 
-/** Installs the handlers; the action's run() is awaited inside them. */
-export function installLastResort(): void {
-  process.on('uncaughtException', failUnexpectedly)
-  process.on('unhandledRejection', failUnexpectedly)
+/**
+ * Runs an action's entry point under the last-resort handlers. After an uncaught error the
+ * process state is unknown, so the step ends at once, as Node itself would end it.
+ */
+export async function runWithLastResort(run: () => Promise<void>): Promise<void> {
+  let settled = false
+  const failAndExit = (error: unknown): void => {
+    failUnexpectedly(error)
+    process.exit()
+  }
+  process.on('uncaughtException', failAndExit)
+  process.on('unhandledRejection', failAndExit)
+  // Emitted when the event loop is empty: if run() has not settled then, it never will.
+  process.on('beforeExit', () => {
+    if (!settled) failUnfinished()
+  })
+  try {
+    await run()
+  } catch (error) {
+    failUnexpectedly(error)
+  } finally {
+    settled = true
+  }
+}
+
+function where(): string {
+  const now = Date.now()
+  const requests = inFlight()
+  if (requests.length === 0) return 'with no request in flight'
+  const waiting = requests.map(
+    (request) =>
+      `${untrusted(request.host)} (${request.method} ${untrusted(request.path, 200)}, ${((now - request.since) / 1000).toFixed(1)} s)`
+  )
+  return `while waiting for ${waiting.join(', ')}`
 }

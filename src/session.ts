@@ -9,6 +9,7 @@ import { createCredential } from './credential.ts'
 import type { ErrorContext } from './errors.ts'
 import { GitHubIdToken } from './github-oidc.ts'
 import type { CommonSettings } from './inputs.ts'
+import { trackRequests } from './last-resort.ts'
 import { VaultPacer } from './rate-limit.ts'
 import { StepDeadline } from './step-deadline.ts'
 import { VaultClient } from './vault-client.ts'
@@ -38,6 +39,7 @@ export function openSession(
 ): Session {
   const auth = settings.auth.kind === 'oidc' ? settings.auth : undefined
   const connections = new Connections()
+  trackRequests(() => connections.pending())
   const idToken = auth && new GitHubIdToken(auth.audience, connections)
   const deadline = new StepDeadline(settings.timeoutSeconds, connections)
   idToken?.prefetch()

@@ -3,7 +3,9 @@
  * fails to catch prints the bundle's source.
  */
 import { describe, expect, test } from '@jest/globals'
-import { errors, useWorld } from './world.ts'
+import type { RunActionResult } from '../../emulator/runner.ts'
+import { onRequestStart } from './preload.ts'
+import { errors, operations, useWorld } from './world.ts'
 
 const world = useWorld()
 
@@ -22,4 +24,95 @@ describe('a proxy URL the HTTP stacks cannot parse', () => {
     expect(world.azure.requests).toEqual([])
     expect(result.stderr.length).toBeLessThan(2000)
   })
+})
+
+/** The commands the action itself writes; any other line starting with `::` is not the action's. */
+const OWN_COMMANDS = /^::(?:add-mask|debug|error|warning|notice|group|endgroup)::/
+
+/** What Node prints for a crash it handles itself: the minified line the error came from. */
+function expectNoSourceDump(result: RunActionResult): void {
+  expect(result.stderr).not.toContain('__nccwpck_require__')
+  expect(result.stderr).not.toMatch(/unsettled top-level await|^\s*\^+\s*$/m)
+  expect(result.stderr.length).toBeLessThan(2000)
+  expect(result.stdout.split('\n').filter((line) => line.startsWith('::') && !OWN_COMMANDS.test(line))).toEqual([])
+}
+
+const WRAP = /\/wrapkey$/
+/** A request's path as Node has it: with the query. */
+const WRAP_REQUEST = /\/wrapkey\?/
+const WRAP_IN_FLIGHT = /while waiting for (?:.*, )?bek-e2e\.vault\.azure\.net \(POST \/keys\/disk-kek\/[0-9a-f]*\/?wrapkey, \d+\.\d s\)/
+
+describe('what the action fails to catch ends the step with one error naming the requests in flight', () => {
+  test.each([
+    ['an uncaught error', `setImmediate(() => { throw new TypeError("Cannot read properties of null (reading 'id')") })`, 'TypeError'],
+    ['an unhandled rejection', `void Promise.reject(new RangeError('RSA-0 KEK wraps at most -42 bytes'))`, 'RangeError']
+  ])(
+    '%s',
+    async (_, crash, kind) => {
+      for (const debug of [false, true]) {
+        const name = `vm-crash-${kind}-${debug}`
+        const result = await world.run({ 'os-type': 'linux', 'secret-name': name }, { debug, env: onRequestStart(WRAP_REQUEST, crash) })
+        expect(result.exitCode).toBe(1)
+        expect(errors(result)).toEqual([expect.stringMatching(/^::error::The action stopped on an unexpected error while waiting for /)])
+        const [error] = errors(result)
+        expect(error).toMatch(WRAP_IN_FLIGHT)
+        expect(error).toMatch(new RegExp(`s\\): ${kind}: .*Nothing after this point ran; .*if-exists: reuse.*Re-run with debug logging`))
+        expectNoSourceDump(result)
+        // The step ended there: the wrap's answer was never used.
+        expect(world.versions(name)).toHaveLength(0)
+        expect(result.outputs['secret-url']).toBeUndefined()
+        // The stack (minified positions) goes only to the debug log, which the runner shows in debug only.
+        const lines = result.stdout.split('\n')
+        expect(lines.filter((line) => line.startsWith('::debug::') && line.includes(`${kind}:`))).toEqual([
+          expect.stringMatching(/\\n +at /)
+        ])
+        expect(lines.filter((line) => !line.startsWith('::debug::') && /\bat .*:\d+:\d+/.test(line))).toEqual([])
+      }
+    },
+    60_000
+  )
+
+  test('work that can never finish (a connection that holds nothing) ends at once, not with exit 13', async () => {
+    world.azure.faults.add({ host: 'bek-e2e.vault.azure.net', method: 'POST', path: WRAP, delayMs: 10_000 })
+    const env = onRequestStart(
+      WRAP_REQUEST,
+      // The TLS socket, and the proxy tunnel under it
+      'const unref = (socket) => { for (let s = socket; s; s = s._parent) s.unref() }\n' +
+        "if (request.socket) unref(request.socket); else request.on('socket', unref)"
+    )
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'vm-unsettled' }, { env })
+    expect(result.exitCode).toBe(1)
+    expect(errors(result)).toEqual([expect.stringMatching(/^::error::The action stopped before finishing while waiting for /)])
+    expect(errors(result)[0]).toMatch(WRAP_IN_FLIGHT)
+    expect(errors(result)[0]).toMatch(/nothing was left that could answer.*HTTPS_PROXY\/NO_PROXY.*if-exists: reuse/)
+    // Long before the wrap's answer (10 s) would have come.
+    expect(result.durationMs).toBeLessThan(8000)
+    expectNoSourceDump(result)
+    expect(world.versions('vm-unsettled')).toHaveLength(0)
+  }, 30_000)
+})
+
+describe('a GitHub OIDC endpoint that stalls its body', () => {
+  test('ends the step at timeout-seconds with one error naming the host', async () => {
+    world.azure.faults.add({
+      host: 'pipelinesghubeus1.actions.githubusercontent.com',
+      method: 'GET',
+      path: /\/idtoken$/,
+      status: 200,
+      body: { value: 'x'.repeat(2000) },
+      stallBody: true
+    })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'vm-oidc-stall', 'timeout-seconds': '10' })
+    expect(result.timedOut).toBe(false)
+    expect(result.exitCode).toBe(1)
+    expect(result.durationMs).toBeGreaterThanOrEqual(10_000)
+    expect(result.durationMs).toBeLessThan(15_000)
+    expect(errors(result)).toEqual([
+      expect.stringMatching(
+        /^::error::The step's deadline \(timeout-seconds: 10\) passed: no answer had come from pipelinesghubeus1\.actions\.githubusercontent\.com \(GET \/.*\/idtoken, /
+      )
+    ])
+    expectNoSourceDump(result)
+    expect(operations(world.azure)).toEqual([])
+  }, 30_000)
 })

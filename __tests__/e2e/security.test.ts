@@ -101,3 +101,30 @@ describe("identifiers in the vault's answers are not trusted blindly", () => {
     expect(world.azure.connects.filter((c) => c.target.startsWith('evil.'))).toEqual([])
   })
 })
+
+describe("the runner's OIDC request token goes only to the host of ACTIONS_ID_TOKEN_REQUEST_URL", () => {
+  const RUNNER_HOST = 'pipelinesghubeus1.actions.githubusercontent.com'
+  test.each([
+    [301, 'https://evil.example/steal'],
+    [302, 'https://evil.example/steal'],
+    [307, 'https://evil.example/steal'],
+    [308, 'https://evil.example:8443/steal'],
+    [307, `https://${RUNNER_HOST}/elsewhere/idtoken`]
+  ])('a %i to %s is not followed', async (status, location) => {
+    world.azure.clearLogs()
+    world.azure.faults.add({ host: RUNNER_HOST, method: 'GET', path: /\/idtoken$/, status, headers: { location }, body: '' })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': `vm-oidc-${status}` }, { debug: true })
+    expect(result.exitCode).toBe(1)
+    expect(errors(result)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^::error::The GitHub OIDC token endpoint ${RUNNER_HOST.replace(/\./g, '\\.')} answered HTTP ${status} \\(a redirect to ${location.replace(/[.:/]/g, '\\$&')}, not followed\\)\\. .*id-token: write`
+        )
+      )
+    ])
+    // One request, to the runner's endpoint; no connection to where the redirect pointed.
+    expect(world.azure.requests.map((r) => r.host)).toEqual([RUNNER_HOST])
+    expect(world.azure.connects.filter((c) => c.target.startsWith('evil.'))).toEqual([])
+    expect(world.versions(`vm-oidc-${status}`)).toHaveLength(0)
+  })
+})

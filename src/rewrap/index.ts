@@ -1,4 +1,5 @@
+import { runWithLastResort } from '../last-resort.ts'
 import { run } from './main.ts'
 
 /* istanbul ignore next */
-await run()
+await runWithLastResort(run)
