@@ -35,6 +35,8 @@ export interface BekJob {
   readonly pacer: VaultPacer
   /** Set with key-output-file: receives each key once its secret is stored (and verified). */
   readonly keyFiles?: KeyFiles
+  /** A warning for the log and the job summary. */
+  readonly warn: (message: string) => void
 }
 
 export async function makeBek(job: BekJob, name: string): Promise<Bek> {
@@ -46,7 +48,7 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
   checking.catch(() => undefined)
   if (checkFirst) {
     const existing = await checking
-    const reuse = existing && decideOnExisting(settings, name, existing)
+    const reuse = existing && decideOnExisting(settings, name, existing, job.warn)
     if (reuse) {
       if (settings.verify) await verifyReused(job, reuse, existing)
       return reuse
@@ -63,7 +65,7 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
     wrapping.catch(() => undefined)
     if (!checkFirst) {
       const existing = await checking
-      if (existing) decideOnExisting(settings, name, existing)
+      if (existing) decideOnExisting(settings, name, existing, job.warn)
     }
     const kek = await job.kek
     checkPlaintextFits(kek, settings.algorithm, key.length, settings.keyFile ? 'key-file' : 'key-size')
@@ -104,7 +106,7 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
 }
 
 /** Applies if-exists to a secret that is already there: the BEK to reuse, undefined to add a version, or an error. */
-function decideOnExisting(settings: Settings, name: string, existing: SecretBundle): Bek | undefined {
+function decideOnExisting(settings: Settings, name: string, existing: SecretBundle, warn: (message: string) => void): Bek | undefined {
   const request = `GET ${settings.vault.url}/secrets/${name}`
   const current = existing.id === undefined ? undefined : storedSecret(settings.vault, name, existing, request)
   const where = `Secret '${untrusted(name)}' already exists in ${untrusted(settings.vault.name)}${current ? ` (version ${current.version})` : ''}`
@@ -132,7 +134,7 @@ function decideOnExisting(settings: Settings, name: string, existing: SecretBund
   }
   const requested = `${settings.kek.vault.url}/keys/${settings.kek.name}/`.toLowerCase()
   if (!kekUrl.toLowerCase().startsWith(requested) || (settings.kek.version && !kekUrl.endsWith(`/${settings.kek.version.toLowerCase()}`))) {
-    core.warning(
+    warn(
       `${where} wrapped with the KEK ${kekUrl}, not the requested ${requested.slice(0, -1)}${settings.kek.version ? `/${settings.kek.version}` : ''}; reusing it as asked. Run with if-exists: new-version to wrap a new BEK with the requested KEK.`
     )
   }

@@ -96,6 +96,13 @@ function describeVaultError(error: VaultError): string {
   const grant = GRANTS[error.operation]
   const vault = untrusted(safeHost(error.url) ?? error.url)
   const said = `Key Vault said: ${untrusted(error.code, 100)}${error.innerCode ? `/${untrusted(error.innerCode, 100)}` : ''}: ${untrusted(firstLine(error.message), 300)}`
+  if (error.status >= 300 && error.status < 400) {
+    const to = error.location ? ` to ${untrusted(error.location, 300)}` : ''
+    return (
+      `Key Vault answered the request to ${grant.doing} in ${vault} with a redirect (HTTP ${error.status}${to}), which this action does not follow: ` +
+      "Key Vault never redirects, so a proxy or gateway between the runner and the vault does. Check HTTPS_PROXY/NO_PROXY and the runner's network, then re-run."
+    )
+  }
   if (error.status === 401) {
     return `${vault} refused the access token while trying to ${grant.doing}. ${said}. Check that environment matches the vault's cloud and that tenant-id is the vault's tenant.`
   }

@@ -37,6 +37,12 @@ export class GitHubIdToken {
           'Pull requests from forks (and Dependabot) never get one; run those with another trigger or without client-id/tenant-id.'
       )
     }
+    if (!isHttpsUrl(process.env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '')) {
+      throw new ActionableError(
+        "The runner's ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL, so the job's OIDC token cannot be fetched. " +
+          'The runner sets it for jobs with `permissions: id-token: write`; do not set it in the workflow.'
+      )
+    }
     this.#audience = audience
     this.#connections = connections
   }
@@ -132,6 +138,14 @@ export class GitHubIdToken {
       request.once('error', reject)
       request.end()
     })
+  }
+}
+
+function isHttpsUrl(text: string): boolean {
+  try {
+    return new URL(text).protocol === 'https:'
+  } catch {
+    return false
   }
 }
 

@@ -59,6 +59,11 @@ function checkKek({ key, attributes }: KeyBundle, ref: KekRef): Kek {
   const nbf = typeof attributes?.nbf === 'number' ? attributes.nbf : undefined
   const exp = typeof attributes?.exp === 'number' ? attributes.exp : undefined
   const bits = modulusBits(key.n)
+  if (bits === 0) {
+    throw new ActionableError(
+      `Key Vault's answer to ${request} has no RSA modulus (key.n); refusing to use the KEK. Re-run the step; if it persists, check the KEK with az keyvault key show.`
+    )
+  }
   if (!ADE_KEK_BITS.includes(bits)) {
     throw new ActionableError(
       `The KEK ${kid} has a ${bits}-bit modulus; Azure Disk Encryption supports RSA keys of ${ADE_KEK_BITS.join(', ')} bits. Create one with az keyvault key create --kty RSA --size 3072.`

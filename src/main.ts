@@ -56,7 +56,7 @@ export async function run(): Promise<void> {
     const keyFiles = settings.keyOutput && new KeyFiles(settings.keyOutput)
     // Nothing is wrapped or stored before the vault resources passed their checks.
     const vaultIds = armRead && (await session.deadline.race(armRead))
-    const job = { vault, settings, kek: kekRead, kekUrlNow, pacer, keyFiles }
+    const job = { vault, settings, kek: kekRead, kekUrlNow, pacer, keyFiles, warn }
     const result = await makeBeks(job, settings.secretNames, settings.maxParallel, session.deadline.race)
 
     setOutputs(result.beks, vaultIds)

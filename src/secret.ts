@@ -2,6 +2,7 @@
 import * as core from '@actions/core'
 import { ActionableError } from './actionable-error.ts'
 import { checkSecretId, jsonAnswer } from './answer-checks.ts'
+import { describeError } from './errors.ts'
 import type { VaultRef } from './inputs.ts'
 import { untrusted } from './untrusted.ts'
 import { CONTENT_TYPE, TAG_KEK_URL } from './tags.ts'
@@ -51,7 +52,15 @@ export async function storeSecret(
   const maybeStored =
     `A version may have been stored: list them with az keyvault secret list-versions --vault-name ${ref.name} --name ${name}, ` +
     'disable any you did not expect (az keyvault secret set-attributes --enabled false), then re-run with if-exists: new-version.'
-  const answer = vault.json<SecretBundle | null>({ operation: 'setSecret', method: 'PUT', url: secretUrl(ref, name), body })
+  const answer = vault
+    .json<SecretBundle | null>({ operation: 'setSecret', method: 'PUT', url: secretUrl(ref, name), body })
+    .catch((error: unknown) => {
+      // Whatever redirected the PUT may have passed it on first.
+      if (error instanceof VaultError && error.status >= 300 && error.status < 400) {
+        throw new ActionableError(`${describeError(error, {})} ${maybeStored}`, { cause: error })
+      }
+      throw error
+    })
   return storedSecret(ref, name, await jsonAnswer(answer, request, maybeStored), request, maybeStored)
 }
 

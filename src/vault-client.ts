@@ -35,6 +35,8 @@ export class VaultError extends Error {
   readonly code: string
   readonly innerCode?: string
   readonly requestId?: string
+  /** Where a redirect (3xx) pointed; never followed. */
+  readonly location?: string
   constructor(operation: VaultOperation, url: string, response: PipelineResponse, body: string) {
     const error = parseErrorBody(body)
     super(error.message || `HTTP ${response.status}`)
@@ -44,6 +46,7 @@ export class VaultError extends Error {
     this.code = error.code ?? ''
     this.innerCode = error.innerCode
     this.requestId = response.headers.get('x-ms-request-id')
+    this.location = response.headers.get('location')
   }
 }
 
@@ -65,7 +68,8 @@ export class VaultClient {
   constructor(credential: TokenCredential, cloud: Cloud, connections: Connections, vaultUrls: readonly string[]) {
     this.#connections = connections
     this.#hosts = new Set(vaultUrls.map((url) => new URL(url).hostname))
-    this.#pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT } })
+    // Key Vault never redirects; following one would send a write (and its token) where it was not asked to go.
+    this.#pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT }, redirectOptions: { maxRetries: 0 } })
     this.#pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: cloud.vaultScope }), { phase: 'Sign' })
     this.#pipeline.addPolicy(vaultNotFoundPolicy(cloud, vaultUrls[0] ?? ''), { afterPhase: 'Retry' })
     this.#httpClient = createDefaultHttpClient()
