@@ -13,6 +13,8 @@ export interface ErrorContext {
   readonly clientId?: string
   readonly tenantId?: string
   readonly oidcClaims?: OidcClaims
+  /** Entra ID's host for this cloud (login.microsoftonline.com). */
+  readonly authorityHost?: string
 }
 
 interface Grant {
@@ -47,6 +49,13 @@ export function describeError(error: unknown, context: ErrorContext): string {
   const aadsts = /AADSTS(\d+)/.exec(message)?.[1]
   if (aadsts) return describeSignInError(aadsts, message, context)
   if (error instanceof AggregateAuthenticationError || error instanceof CredentialUnavailableError) return describeNoCredential(error)
+  // MSAL's name for a token answer it could not read (not JSON, no token, an error page) as well as a failed connection.
+  if (/^network_error\b/.test(message)) {
+    return (
+      `Entra ID's token endpoint${context.authorityHost ? ` ${untrusted(context.authorityHost)}` : ''} gave no usable answer to the sign-in (MSAL network_error: ` +
+      "an answer that is not a token response, or a broken connection). Check the runner's network and proxy settings (HTTPS_PROXY/NO_PROXY) and the Azure status page, then re-run."
+    )
+  }
   if (isRestError(error) && error.code && /^E[A-Z]+$/.test(error.code)) {
     const host = safeHost(error.request?.url)
     return `Could not reach ${untrusted(host ?? 'Azure')} (${error.code}) after retries. Check the vault name, the runner's network and proxy settings (HTTPS_PROXY/NO_PROXY) and the vault's firewall.`

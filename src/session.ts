@@ -53,6 +53,6 @@ export function openSession(
     pacer: new VaultPacer(),
     deadline,
     vaultFor: (urls) => new VaultClient(credential, settings.cloud, connections, urls),
-    errorContext: () => ({ ...auth, oidcClaims: idToken?.claims })
+    errorContext: () => ({ ...auth, oidcClaims: idToken?.claims, authorityHost: new URL(settings.cloud.authorityHost).host })
   }
 }

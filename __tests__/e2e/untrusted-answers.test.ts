@@ -385,6 +385,26 @@ describe('answers the JSON or URL parser cannot read are errors naming the reque
     if (!inputs.verify && method !== 'PUT') expect(world.versions(name)).toHaveLength(0)
   })
 
+  test.each<[string, number, string]>([
+    ['an HTML page', 200, '<html><body>Sign in</body></html>'],
+    ['null', 200, 'null'],
+    ['a 502 error page', 502, '<html>Bad Gateway</html>']
+  ])(
+    "Entra ID's token answer: %s",
+    async (_, status, body) => {
+      world.azure.faults.add({ host: 'login.microsoftonline.com', method: 'POST', path: /\/token$/, status, body, times: 10 })
+      const result = await world.run({ 'secret-name': 'vm-entra-answer', 'os-type': 'linux' })
+      expectSafe(world, result, { exitCode: 1, name: 'vm-entra-answer' })
+      expect(errors(result)).toEqual([
+        expect.stringMatching(
+          /^::error::Entra ID's token endpoint login\.microsoftonline\.com gave no usable answer to the sign-in .*HTTPS_PROXY\/NO_PROXY.*re-run/
+        )
+      ])
+      expect(operations(world.azure)).toEqual([])
+    },
+    30_000
+  )
+
   test("the runner's token URL that is not a URL: an error naming the variable, no request", async () => {
     const result = await world.run({ 'os-type': 'linux' }, { env: { ACTIONS_ID_TOKEN_REQUEST_URL: 'not a url' } })
     expect(result.exitCode).toBe(1)
