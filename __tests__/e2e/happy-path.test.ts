@@ -87,7 +87,7 @@ describe('one BEK', () => {
     )
     const current = await world.run({ 'kek-name': 'rotated-kek', 'os-type': 'linux' })
     expect(current.outputs['kek-url']).toBe(kid(newer.version, VAULT, 'rotated-kek'))
-  })
+  }, 30_000)
 
   test('kek-url in a second vault, version-less: the secret in key-vault names the versioned KEK there', async () => {
     world.azure.keyVault.createVault('kek-vault')

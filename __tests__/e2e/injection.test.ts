@@ -6,13 +6,15 @@
  * run is checked with expectSafe: exit code, no injected command, outputs naming only the
  * input vault and secret, and anything stored decrypted independently.
  */
-import { afterEach, describe, expect, test } from '@jest/globals'
+import { afterEach, describe, expect, jest, test } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expectSafe } from './hostile.ts'
 import { KEK, SUBJECT, VAULT, type World, useWorld } from './world.ts'
 
+// Each test runs the bundle once or more, on a machine that may be busy.
+jest.setTimeout(30_000)
 const world = useWorld()
 const VAULT_HOST = `${VAULT}.vault.azure.net`
 const RUNNER_HOST = 'pipelinesghubeus1.actions.githubusercontent.com'

@@ -2,7 +2,7 @@
  * key-file names anything the workflow likes: a device, a FIFO or a huge sparse file is
  * refused from fstat, before reading and before any request.
  */
-import { beforeAll, describe, expect, test } from '@jest/globals'
+import { beforeAll, describe, expect, jest, test } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,6 +10,8 @@ import { join } from 'node:path'
 import { ELAPSED, elapsedMs } from './preload.ts'
 import { errors, useWorld } from './world.ts'
 
+// Each test runs the bundle once or more, on a machine that may be busy.
+jest.setTimeout(30_000)
 const world = useWorld()
 const dir = mkdtempSync(join(tmpdir(), 'key-file-bounds-'))
 

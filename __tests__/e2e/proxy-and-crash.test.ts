@@ -2,11 +2,13 @@
  * A broken proxy setting is a bad input, refused before any request; and nothing the action
  * fails to catch prints the bundle's source.
  */
-import { describe, expect, test } from '@jest/globals'
+import { describe, expect, jest, test } from '@jest/globals'
 import type { RunActionResult } from '../../emulator/runner.ts'
 import { onRequestStart } from './preload.ts'
 import { errors, operations, useWorld } from './world.ts'
 
+// Each test runs the bundle once or more, on a machine that may be busy.
+jest.setTimeout(30_000)
 const world = useWorld()
 
 describe('a proxy URL the HTTP stacks cannot parse', () => {

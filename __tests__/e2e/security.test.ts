@@ -1,4 +1,4 @@
-import { describe, expect, test } from '@jest/globals'
+import { describe, expect, jest, test } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,6 +6,8 @@ import { buildBekFile } from '../fixtures/bek-file.ts'
 import { encodings, visible } from './leak-scan.ts'
 import { useWorld, errors } from './world.ts'
 
+// Each test runs the bundle once or more, on a machine that may be busy.
+jest.setTimeout(30_000)
 const world = useWorld()
 
 describe('nothing sensitive leaks, with debug logging on', () => {

@@ -2,11 +2,13 @@
  * Every answer is untrusted: hostile tags, ids, kids, wrapped values and token claims neither
  * reach stdout as workflow commands nor become outputs, and a bad answer never passes for success.
  */
-import { describe, expect, test } from '@jest/globals'
+import { describe, expect, jest, test } from '@jest/globals'
 import type { RunActionResult } from '../../emulator/runner.ts'
 import { expectSafe, injectedCommands } from './hostile.ts'
 import { KEK, VAULT, errors, operations, useWorld } from './world.ts'
 
+// Each test runs the bundle once or more, on a machine that may be busy.
+jest.setTimeout(30_000)
 const world = useWorld()
 const VAULT_HOST = `${VAULT}.vault.azure.net`
 
