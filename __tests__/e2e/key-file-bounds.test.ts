@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { expectSafe } from './hostile.ts'
 import { ELAPSED, elapsedMs } from './preload.ts'
 import { errors, useWorld } from './world.ts'
 
@@ -59,6 +60,7 @@ describe('key-file that is not a small regular file', () => {
       expect(result.exitCode).toBe(1)
       expect(errors(result)).toEqual([expect.stringMatching(new RegExp(`^::error::Input 'key-file': cannot read .*${reason.source}`))])
       expect(world.azure.requests).toEqual([])
+      expectSafe(world, result, { exitCode: 1, name: 'none' })
       // Reading the sparse file whole took 6 s, and the FIFO or /dev/zero never ended. What
       // this refusal costs beyond refusing a missing file is the action's own time on key-file.
       expect(ms - baselineMs).toBeLessThanOrEqual(1000)

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildBekFile } from '../fixtures/bek-file.ts'
 import { encodings, visible } from './leak-scan.ts'
+import { expectSafe } from './hostile.ts'
 import { useWorld, errors } from './world.ts'
 
 // Each test runs the bundle once or more, on a machine that may be busy.
@@ -93,6 +94,7 @@ describe("identifiers in the vault's answers are not trusted blindly", () => {
       body: { key: { kid: foreign, kty: 'RSA', key_ops: ['wrapKey', 'unwrapKey'], n: 'AQAB', e: 'AQAB' }, attributes: { enabled: true } }
     })
     const result = await world.run({ 'os-type': 'linux', 'secret-name': 'vm-foreign-kid' })
+    expectSafe(world, result, { exitCode: 1, name: 'vm-foreign-kid' })
     expect(result.exitCode).toBe(1)
     expect(errors(result)).toEqual([
       expect.stringMatching(
@@ -116,6 +118,7 @@ describe("the runner's OIDC request token goes only to the host of ACTIONS_ID_TO
     world.azure.clearLogs()
     world.azure.faults.add({ host: RUNNER_HOST, method: 'GET', path: /\/idtoken$/, status, headers: { location }, body: '' })
     const result = await world.run({ 'os-type': 'linux', 'secret-name': `vm-oidc-${status}` }, { debug: true })
+    expectSafe(world, result, { exitCode: 1, name: `vm-oidc-${status}` })
     expect(result.exitCode).toBe(1)
     expect(errors(result)).toEqual([
       expect.stringMatching(
