@@ -95,15 +95,18 @@ describe('what the action fails to catch ends the step with one error naming the
 })
 
 describe('a GitHub OIDC endpoint that stalls its body', () => {
+  /** The status, the headers and half the token's answer, then nothing more. */
+  const STALLED_TOKEN = {
+    host: 'pipelinesghubeus1.actions.githubusercontent.com',
+    method: 'GET',
+    path: /\/idtoken$/,
+    status: 200,
+    body: { value: 'x'.repeat(2000) },
+    stallBody: true
+  }
+
   test('ends the step at timeout-seconds with one error naming the host', async () => {
-    world.azure.faults.add({
-      host: 'pipelinesghubeus1.actions.githubusercontent.com',
-      method: 'GET',
-      path: /\/idtoken$/,
-      status: 200,
-      body: { value: 'x'.repeat(2000) },
-      stallBody: true
-    })
+    world.azure.faults.add({ ...STALLED_TOKEN })
     const result = await world.run({ 'os-type': 'linux', 'secret-name': 'vm-oidc-stall', 'timeout-seconds': '10' })
     expect(result.timedOut).toBe(false)
     expect(result.exitCode).toBe(1)
@@ -117,4 +120,19 @@ describe('a GitHub OIDC endpoint that stalls its body', () => {
     expectNoSourceDump(result)
     expect(operations(world.azure)).toEqual([])
   }, 30_000)
+
+  test('without timeout-seconds, ends when the body has not moved for 30 s, naming the host', async () => {
+    world.azure.faults.add({ ...STALLED_TOKEN })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'vm-oidc-idle' })
+    expect(result.exitCode).toBe(1)
+    expect(result.durationMs).toBeGreaterThanOrEqual(30_000)
+    expect(result.durationMs).toBeLessThan(40_000)
+    expect(errors(result)).toEqual([
+      expect.stringMatching(
+        /^::error::Could not get the GitHub OIDC token from pipelinesghubeus1\.actions\.githubusercontent\.com \(No answer from pipelinesghubeus1\.actions\.githubusercontent\.com in 30 s\)\. .*HTTPS_PROXY\/NO_PROXY/
+      )
+    ])
+    expectNoSourceDump(result)
+    expect(operations(world.azure)).toEqual([])
+  }, 60_000)
 })
