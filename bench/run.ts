@@ -1,6 +1,7 @@
 // `npm run bench` (`--quick` for fewer repetitions and 30 separate runs instead of 300):
 // 1. one BEK end to end, every approach alternating, with the floor; 2. cold start;
-// 3. 300 BEKs in one step vs separate runs against a throttling vault. Writes bench/results/
+// 3. 300 BEKs in one step vs separate runs against a throttling vault; 4. the rewrap action over
+// 300 BEKs after a rotation (bench/rewrap.ts, its own results). Writes bench/results/
 // (results.md, results.json, two SVG charts, README-snippet.md) and refreshes README.md between
 // its bench markers. Everything runs against the local stand-ins on loopback, every child
 // process under a timeout.
@@ -18,6 +19,7 @@ import { curlPeer } from './peers/curl.ts'
 import { pythonPeer } from './peers/python-sdk.ts'
 import { peer, readmeSection, resultsMarkdown, type Machine, type Results } from './report.ts'
 import { updateReadme } from './readme.ts'
+import { benchRewrap, REWRAP_COUNT } from './rewrap.ts'
 import { benchSingle } from './single.ts'
 import { barChart, lineChart } from './svg.ts'
 import { createBenchWorld, KEK_BITS } from './world.ts'
@@ -98,6 +100,8 @@ async function measure(): Promise<Results> {
   } finally {
     await separateWorld.close()
   }
+  log(`4. rewrap: ${REWRAP_COUNT} BEKs after a rotation, throttling vault (bench/results/rewrap.md)`)
+  await benchRewrap({ latencyMs: LATENCY_MS, connectLatencyMs: CONNECT_LATENCY_MS }, log, join(tested.dir, 'rewrap', 'index.js'))
   results.benchSeconds = (performance.now() - started) / 1000
   results.machine.loadAverage = { start: results.machine.loadAverage?.start ?? [], end: loadavg().map((x) => Math.round(x * 100) / 100) }
   return results
