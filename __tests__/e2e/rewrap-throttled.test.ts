@@ -1,13 +1,15 @@
 /**
  * The rewrap bundle against a throttling vault that leaves it less than Key Vault's documented
  * budget (as when another client shares the vault): the action's pace is too fast for it, so
- * 429s come back and must be waited out. Nothing may be lost. The 300-BEK version, at Key
- * Vault's limits and at half of them, is bench scenario 4 (bench/rewrap.ts).
+ * 429s come back and must be waited out. Nothing may be lost, and nothing leaks with debug
+ * logging on. The 300-BEK version, at Key Vault's limits and at half of them, is bench
+ * scenario 4 (bench/rewrap.ts).
  */
 import { beforeAll, describe, expect, test } from '@jest/globals'
 import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { runAction, type RunActionResult } from '../../emulator/runner.ts'
+import { issuedTokens, leaks } from './leak-scan.ts'
 import { KEK, VAULT, useWorld, errors } from './world.ts'
 
 const COUNT = 50
@@ -18,14 +20,20 @@ const kid = (version: string): string => `https://${VAULT}.vault.azure.net/keys/
 const plaintext = new Map<string, Buffer>()
 let v2 = ''
 
-function rewrap(): Promise<RunActionResult> {
+/** A run of the rewrap bundle, debug on, leak-scanned (every BEK's bytes, every token, every wrapped value). */
+async function rewrap(): Promise<RunActionResult> {
   const { 'client-id': clientId, 'tenant-id': tenantId } = world.inputs
-  return runAction({
+  const result = await runAction({
     localAzure: world.azure,
     entry: ENTRY,
     inputs: { 'key-vault': VAULT, 'kek-name': KEK, 'client-id': clientId!, 'tenant-id': tenantId! },
+    debug: true,
     timeoutMs: 90_000
   })
+  expect(result.stdout).toContain('::debug::')
+  const wrapped = [...plaintext.keys()].flatMap((name) => world.versions(name).map((version) => version.value))
+  expect(leaks(result, { plaintexts: [...plaintext.values()], tokens: issuedTokens(world.azure), wrapped })).toEqual([])
+  return result
 }
 
 beforeAll(async () => {
