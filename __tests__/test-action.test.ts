@@ -18,9 +18,11 @@ function runJob(workflow?: string) {
 describe('the test-action job, run locally', () => {
   test("ci.yml's job passes: the outputs name the stored secret, its KEK version and this run, and the post step deletes the key", () => {
     const { status, output } = runJob()
-    expect(output).toContain('test-action: the outputs name the stored secret, its KEK version and this run; the key file holds its key')
+    expect(output).toContain(
+      'test-action: the outputs name the stored secret, its KEK version and this run; the key file holds its key; the inventory lists it'
+    )
     expect(output).toMatch(/Overwrote with zeros and deleted the key file .*test-action\.key/)
-    expect(output).toContain("test-action (local): 3 steps of ci.yml's test-action job and the post step passed")
+    expect(output).toContain("test-action (local): 4 steps of ci.yml's test-action job and the post step passed")
     expect(status).toBe(0)
   }, 120_000)
 

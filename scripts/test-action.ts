@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process'
 import { constants, createHash, createPrivateKey, privateDecrypt } from 'node:crypto'
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -36,6 +36,11 @@ interface Dump {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Whole or not at all: the other process reads the file as soon as it exists. */
+function publish(file: string, content: string): void {
+  writeFileSync(`${file}.partial`, content)
+  renameSync(`${file}.partial`, file)
+}
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
 async function waitFor(file: string, what: string, timeoutMs: number): Promise<string> {
@@ -76,14 +81,14 @@ async function serve(dir: string): Promise<void> {
       }))
     )
     const dump: Dump = { kekId: bek.kekId, secrets }
-    writeFileSync(join(dir, DUMP), JSON.stringify(dump, null, 2))
+    publish(join(dir, DUMP), JSON.stringify(dump, null, 2))
     await azure.close()
     process.exit(0)
   }
   process.on('SIGTERM', () => void stop())
   process.on('SIGINT', () => void stop())
   const ready: Ready = { pid: process.pid, outputs }
-  writeFileSync(join(dir, READY), JSON.stringify(ready))
+  publish(join(dir, READY), JSON.stringify(ready))
 }
 
 /** Starts `serve` detached (its output in <dir>/stand-ins.log) and prints its outputs as name=value lines. */
@@ -148,6 +153,20 @@ async function check(dir: string, env: NodeJS.ProcessEnv): Promise<string[]> {
     expect(key.length === 32 && sha256(key) === secret.keySha256, 'the key-output-file does not hold the 256-bit key the vault unwraps')
     key.fill(0)
   }
+
+  // The inventory sub-action, run after it, lists that one BEK version, on a KEK version that is ok.
+  let beks: Array<Record<string, unknown>> = []
+  try {
+    beks = JSON.parse(out('inventory-beks')) as Array<Record<string, unknown>>
+  } catch {
+    problems.push(`inventory output beks '${out('inventory-beks')}' is not JSON`)
+  }
+  expect(
+    beks.length === 1 && beks[0]!['secret-url'] === secret.id && beks[0]!['kek-url'] === dump.kekId && beks[0]!['kek-state'] === 'ok',
+    `inventory output beks '${out('inventory-beks')}' is not the one stored BEK on an ok KEK version`
+  )
+  expect(beks[0]?.['created-by'] === run, `inventory created-by '${String(beks[0]?.['created-by'])}' is not this run, ${run}`)
+  expect(out('inventory-at-risk-count') === '0', `inventory at-risk-count '${out('inventory-at-risk-count')}' is not 0`)
   return problems
 }
 
@@ -173,18 +192,19 @@ function runChild(command: string, args: string[], env: Record<string, string>, 
 /**
  * The test-action job, here: its steps from `stand-ins` on (the ones before set up the machine,
  * which .ci/run has done), with the runner's variables, per-step file commands, the ${{ }}
- * expressions they use, `uses: ./` as the runner runs a node action (INPUT_* from `with:` and
- * action.yml's defaults, a fresh environment) and its post step at the end of the job.
+ * expressions they use, `uses: ./` and `./<sub-action>` as the runner runs a node action (INPUT_*
+ * from `with:` and its action.yml's defaults, a fresh environment), and post steps at the end of the job.
  */
 async function local(workflow = join(REPO_ROOT, '.github/workflows/ci.yml')): Promise<void> {
   const { parse } = await import('yaml')
   const job = parse(readFileSync(workflow, 'utf8')).jobs['test-action'] as { steps: Step[] }
   const steps = job.steps.slice(job.steps.findIndex((s) => s.id === 'stand-ins'))
   if (steps.length < 3) throw new Error("ci.yml: job test-action has no step with id 'stand-ins' followed by the action and its check")
-  const action = parse(readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8')) as {
-    inputs: Record<string, { default?: unknown }>
-    runs: { main: string; post?: string }
-  }
+  const readAction = (dir: string) =>
+    parse(readFileSync(join(REPO_ROOT, dir, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, { default?: unknown }>
+      runs: { main: string; post?: string }
+    }
 
   const jobDir = mkdtempSync(join(tmpdir(), 'test-action-'))
   const runnerTemp = join(jobDir, 'temp')
@@ -226,7 +246,7 @@ async function local(workflow = join(REPO_ROOT, '.github/workflows/ci.yml')): Pr
     Object.fromEntries(Object.entries(values).map(([k, v]) => [k, expand(String(v))]))
 
   let standIns: number | undefined
-  const posts: Array<{ name: string; state: Record<string, string> }> = []
+  const posts: Array<{ name: string; entry: string; state: Record<string, string> }> = []
   let failed: string | undefined
   try {
     for (const [index, step] of steps.entries()) {
@@ -243,7 +263,9 @@ async function local(workflow = join(REPO_ROOT, '.github/workflows/ci.yml')): Pr
       let code: number | null
       if (step.run !== undefined) {
         code = await runChild('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', expand(step.run)], env, REPO_ROOT)
-      } else if (step.uses === './') {
+      } else if (step.uses?.startsWith('./')) {
+        const dir = join(REPO_ROOT, step.uses)
+        const action = readAction(step.uses)
         const inputs = {
           ...expandAll(
             Object.fromEntries(
@@ -255,10 +277,11 @@ async function local(workflow = join(REPO_ROOT, '.github/workflows/ci.yml')): Pr
           ...expandAll(step.with)
         }
         for (const [input, value] of Object.entries(inputs)) env[`INPUT_${input.replace(/ /g, '_').toUpperCase()}`] = value
-        code = await runChild(process.execPath, [join(REPO_ROOT, action.runs.main)], env, REPO_ROOT)
-        if (action.runs.post) posts.unshift({ name, state: parseFileCommand(readFileSync(files['GITHUB_STATE']!, 'utf8')) })
+        code = await runChild(process.execPath, [resolve(dir, action.runs.main)], env, REPO_ROOT)
+        const state = parseFileCommand(readFileSync(files['GITHUB_STATE']!, 'utf8'))
+        if (action.runs.post) posts.unshift({ name, entry: resolve(dir, action.runs.post), state })
       } else {
-        throw new Error(`ci.yml test-action, ${name}: the local run only knows run: steps and uses: ./ (got ${step.uses})`)
+        throw new Error(`ci.yml test-action, ${name}: the local run only knows run: steps and this repository's actions (got ${step.uses})`)
       }
       console.log('::endgroup::')
       if (step.id) outputs[step.id] = parseFileCommand(readFileSync(files['GITHUB_OUTPUT']!, 'utf8'))
@@ -271,7 +294,7 @@ async function local(workflow = join(REPO_ROOT, '.github/workflows/ci.yml')): Pr
     for (const post of posts) {
       const env: Record<string, string> = { ...runner }
       for (const [key, value] of Object.entries(post.state)) env[`STATE_${key}`] = value
-      const code = await runChild(process.execPath, [join(REPO_ROOT, action.runs.post!)], env, REPO_ROOT)
+      const code = await runChild(process.execPath, [post.entry], env, REPO_ROOT)
       if (code !== 0 && !failed) failed = `Post ${post.name} failed (exit ${code})`
     }
     // What the job cannot check on GitHub, where the post step runs after every step: the key is gone.
@@ -305,7 +328,9 @@ try {
     const problems = await check(dir, process.env)
     for (const problem of problems) console.log(`::error::test-action: ${problem}`)
     if (problems.length > 0) process.exit(1)
-    console.log('test-action: the outputs name the stored secret, its KEK version and this run; the key file holds its key')
+    console.log(
+      'test-action: the outputs name the stored secret, its KEK version and this run; the key file holds its key; the inventory lists it'
+    )
   } else if (command === 'local') await local(dir)
   else {
     console.error('usage: node scripts/test-action.ts start <dir> | check <dir> | local [workflow file]')
