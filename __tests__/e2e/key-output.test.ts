@@ -151,6 +151,15 @@ describe('bad key-output-file inputs fail before any request', () => {
       },
       /already exists \(or is a link\)/
     ],
+    [
+      'a symlink to an existing file',
+      ({ runnerTemp }) => {
+        writeFileSync(join(runnerTemp, 'target'), 'keep me')
+        symlinkSync(join(runnerTemp, 'target'), join(runnerTemp, 'to-target.key'))
+        return { 'key-output-file': join(runnerTemp, 'to-target.key') }
+      },
+      /already exists \(or is a link\)/
+    ],
     ['a path outside RUNNER_TEMP and the workspace', () => ({ 'key-output-file': join(tmpdir(), 'elsewhere.key') }), /outside RUNNER_TEMP/],
     [
       'a directory linked from RUNNER_TEMP to outside',
