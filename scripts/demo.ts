@@ -5,6 +5,8 @@
  * outputs, the stored secret and proof that the vault unwraps it back to the key.
  */
 import { constants, createHash, createPrivateKey, privateDecrypt } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { startAde } from '../emulator/ade.ts'
 import { proxyClient } from '../emulator/http-client.ts'
 import { startLocalAzure } from '../emulator/index.ts'
 import { provisionBekVault } from '../emulator/provision.ts'
@@ -76,6 +78,24 @@ try {
       )
     )
     if (!byVault.equals(byKek)) process.exitCode = 1
+
+    say("At boot: what Azure Disk Encryption does with the disk's encryption settings (the ADE stand-in, emulator/ade.ts)")
+    const ade = startAde(azure, { vaults: [VAULT] })
+    try {
+      const file = await ade.boot({ secretUrl: result.outputs['secret-url']!, keyUrl: result.outputs['kek-url']! }, { osType: 'linux' })
+      const atBoot = await readFile(file.path)
+      console.log(
+        indent(
+          `read ${result.outputs['secret-url']}: content type 'Wrapped BEK', keyUrl = its DiskEncryptionKeyEncryptionKeyURL tag\n` +
+            `unwrapkey with ${file.algorithm} -> wrote ${file.fileName} (${atBoot.length} bytes, SHA-256 ${fingerprint(atBoot)}…) to the BEK volume\n` +
+            (atBoot.equals(byKek) ? 'dm-crypt/LUKS is handed the key the vault stores ✓' : 'MISMATCH ✗')
+        )
+      )
+      if (!atBoot.equals(byKek)) process.exitCode = 1
+      atBoot.fill(0)
+    } finally {
+      await ade.close()
+    }
   } finally {
     http.close()
   }
