@@ -2,14 +2,19 @@
  * The rewrap action, run from its bundle with debug logging on: 60 BEKs under KEK v1 (made by
  * the root action, by the Azure SDK for Python the way ADE makes them, and by a tool that wraps
  * locally) next to unrelated secrets, a rotation, then a dry run, the rewrap, a re-run, and a
- * rewrap whose old KEK version is disabled. Every run is scanned for leaks.
+ * rewrap whose old KEK version is disabled; the ADE stand-in boots from every new version.
+ * Every run is scanned for leaks.
  */
 import { beforeAll, describe, expect, test } from '@jest/globals'
 import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { startAde } from '../../emulator/ade.ts'
 import { runAction, type RunActionResult } from '../../emulator/runner.ts'
 import { PYTHON, pythonSdkMissing, runTool } from '../interop/tools.ts'
+import { findCryptsetup } from './disk-tools.ts'
 import { issuedTokens, leaks } from './leak-scan.ts'
 import { KEK, VAULT, useWorld, errors } from './world.ts'
 
@@ -29,6 +34,8 @@ const wrappedValues: string[] = []
 const pem: Record<string, string> = {}
 let names: string[] = []
 const pythonMissing = await pythonSdkMissing()
+const { cryptsetup, missing: cryptsetupMissing } = await findCryptsetup()
+let rewrappedRows: Array<Record<string, string>> = []
 
 /** A run of the rewrap bundle, debug on, checked for leaks before anything else looks at it. */
 async function rewrap(inputs: Record<string, string> = {}): Promise<RunActionResult> {
@@ -162,6 +169,7 @@ describe('rewrap', () => {
     expect(result.exitCode).toBe(0)
     const rewrapped = JSON.parse(result.outputs.rewrapped!) as Array<Record<string, string>>
     expect(rewrapped.map((r) => r.name)).toEqual(names)
+    rewrappedRows = rewrapped
     for (const r of rewrapped) {
       const [before, after, ...more] = world.versions(r.name)
       expect(more).toEqual([])
@@ -214,6 +222,48 @@ describe('rewrap', () => {
       expect(world.azure.requests.filter((r) => r.operation === 'unwrapKey' && r.status === 200)).toHaveLength(names.length)
     },
     120_000
+  )
+
+  test('the ADE stand-in, given each new secret-url and kek-url, writes the same bytes; the previous version still boots', async () => {
+    const ade = startAde(world.azure, { vaults: [VAULT] })
+    try {
+      expect(rewrappedRows).toHaveLength(names.length)
+      for (const r of rewrappedRows) {
+        const file = await ade.boot({ secretUrl: r['secret-url']!, keyUrl: r['kek-url']! })
+        expect((await readFile(file.path)).equals(plaintext.get(r.name!)!)).toBe(true)
+      }
+      // Old versions stay: a VM still pointing at one keeps booting until it is moved.
+      const [first] = rewrappedRows
+      const old = await ade.boot({ secretUrl: first!['previous-secret-url']!, keyUrl: first!['previous-kek-url']! })
+      expect((await readFile(old.path)).equals(plaintext.get(first!.name!)!)).toBe(true)
+    } finally {
+      await ade.close()
+    }
+  }, 90_000)
+
+  const luks = cryptsetup ? test : test.skip
+  luks(
+    `a LUKS2 image made with a BEK's bytes before the rotation unlocks with what ADE writes from the new version${cryptsetupMissing ? ` (skipped: ${cryptsetupMissing})` : ''}`,
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'rewrap-luks-'))
+      const ade = startAde(world.azure, { vaults: [VAULT] })
+      try {
+        const r = rewrappedRows.find((row) => world.versions(row.name!)[0]!.tags!.CreatedBy)! // made by the root action
+        await writeFile(join(dir, 'before.key'), plaintext.get(r.name!)!, { mode: 0o600 })
+        await cryptsetup!.luksFormat(join(dir, 'disk.img'), join(dir, 'before.key'))
+        const file = await ade.boot({ secretUrl: r['secret-url']!, keyUrl: r['kek-url']! }, { osType: 'linux' })
+        expect(file.fileName).toBe('LinuxPassPhraseFileName')
+        expect(await cryptsetup!.luksOpen(join(dir, 'disk.img'), file.path)).toBe(0)
+        // And another BEK's new version does not open it.
+        const other = rewrappedRows.find((row) => row.name !== r.name)!
+        const wrong = await ade.boot({ secretUrl: other['secret-url']!, keyUrl: other['kek-url']! })
+        expect(await cryptsetup!.luksOpen(join(dir, 'disk.img'), wrong.path)).not.toBe(0)
+      } finally {
+        await ade.close()
+        await rm(dir, { recursive: true, force: true })
+      }
+    },
+    90_000
   )
 
   test('a second run changes nothing and reports every BEK as current', async () => {
