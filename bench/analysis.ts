@@ -42,7 +42,7 @@ export function analyse(r: Results): string {
     `- **Start-up is the gap.** \`node -e 0\` takes ${ms(c.nodeStart.median)}; loading and running the ${Math.round(c.indexBytes / 1024)} KiB bundle up to its first input check takes ${ms(c.importMs.median)} more (import measurement; process wall time minus \`node -e 0\`: ${ms(c.loadOverNodeMs)}). ` +
       `Node start + bundle load (${ms(c.nodeStart.median + c.importMs.median)}) is measured apart from the runs; the runs' start-up also includes reading the inputs and building the clients, and varies most between runs (${ms(action.startup?.min)} – ${ms(action.startup?.max)}: it is CPU-bound, on ${r.machine.cpus} CPUs shared with the stand-ins and whatever else runs on the machine). ` +
       (c.importCachedMs
-        ? `With V8's compile cache primed the import takes ${ms(c.importCachedMs.median)} instead of ${ms(c.importMs.median)}: about ${ms(c.importMs.median - c.importCachedMs.median)} of the load is parsing and compiling the 1 MB of JavaScript, the rest is evaluating the modules' top-level code. `
+        ? `With V8's compile cache primed the import takes ${ms(c.importCachedMs.median)} instead of ${ms(c.importMs.median)}: about ${ms(c.importMs.median - c.importCachedMs.median)} of the load is parsing and compiling its ${Math.round(c.indexBytes / 1000)} KB of JavaScript, the rest is evaluating the modules' top-level code. `
         : '') +
       (c.profile
         ? `The load profile (section 2) puts the largest parts in ${c.profile.parts
@@ -50,7 +50,7 @@ export function analyse(r: Results): string {
             .map((p) => `${p.part} (${p.ms.toFixed(0)} ms)`)
             .join(', ')}. `
         : '') +
-      'What would move it: `@actions/core` 3 imports `@actions/http-client` 4 and with it `undici` (for its `ProxyAgent`) at load, and the action uses that client only for `getIDToken` (one GET, which `connections.ts` could send itself); `semver` and `jsonwebtoken` come with MSAL, which the OIDC path needs only to POST one client assertion (as the curl script does): loading `@azure/identity` lazily, for the credential-chain path only, would drop them; and a smaller bundle is less to parse (the whole file is parsed before anything runs).'
+      'What is in the bundle: `@azure/identity` with MSAL (the OIDC path needs `ClientAssertionCredential`, and ncc keeps the whole package), `@typespec/ts-http-runtime` and `@azure/core-*` under it, and `@actions/core`; `@actions/core`’s HTTP client and undici (for `getIDToken`, which the action does not use) and MSAL’s `open` are left out by scripts/build.ts (`NOT_BUNDLED`). The whole file is parsed before anything runs, so every kilobyte left counts.'
   )
   out.push(
     `- **Network: ${steps.length} sequential steps** in the median run: ${steps.map((s) => (s.length > 1 ? `(${s.join(' ∥ ')})` : s[0])).join(' → ')}. ` +

@@ -1,11 +1,12 @@
-// Where the bundle's load time goes, by package: the same ncc build as dist/ (minified) but with
-// a source map, built into bench/.work (dist/ is not touched), imported under V8's CPU profiler
+// Where the bundle's load time goes, by package: the same build as dist/ (scripts/build.ts) but
+// with a source map, built into bench/.work (dist/ is not touched), imported under V8's CPU profiler
 // with no inputs (the action stops at its first input check); each sample's function is mapped
 // back through the source map to the package it came from.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { SourceMap } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { buildBundle } from '../scripts/build.ts'
 import { REPO } from './paths.ts'
 import { runProcess } from './proc.ts'
 import { median } from './stats.ts'
@@ -107,26 +108,10 @@ export async function profileLoad(
 ): Promise<LoadProfile | undefined> {
   const out = join(REPO, 'bench', '.work', 'ncc-map')
   await rm(out, { recursive: true, force: true })
-  const build = await runProcess(
-    process.execPath,
-    [
-      join(REPO, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'),
-      'build',
-      'src/index.ts',
-      '-o',
-      out,
-      '--minify',
-      '--source-map',
-      '--quiet'
-    ],
-    {
-      env: { PATH: env['PATH'] ?? '' },
-      cwd: REPO,
-      timeoutMs: 180_000
-    }
-  )
-  if (build.code !== 0) {
-    log(`  load profile skipped: ncc build failed: ${build.stderr.slice(0, 200)}`)
+  try {
+    await buildBundle(join(REPO, 'src', 'index.ts'), out, { sourceMap: true })
+  } catch (error) {
+    log(`  load profile skipped: ncc build failed: ${String(error).slice(0, 200)}`)
     return undefined
   }
   const map = new SourceMap(JSON.parse(await readFile(join(out, 'index.js.map'), 'utf8')))

@@ -142,11 +142,12 @@ export async function benchRewrapScenario(
   }
 }
 
-/** Both scenarios; bench/results/rewrap.{json,md}. */
+/** Both scenarios; rewrap.{json,md} in `out` (bench/results/, or a quick run's folder: destination.ts). */
 export async function benchRewrap(
   options: LocalAzureOptions,
   log: (line: string) => void,
-  entry = join(bundle.dir, 'rewrap', 'index.js')
+  entry = join(bundle.dir, 'rewrap', 'index.js'),
+  out = join(REPO, 'bench', 'results')
 ): Promise<RewrapScenario[]> {
   const scenarios: Array<[string, Partial<ThrottleLimits> | undefined]> = [
     ["Key Vault's limits", undefined],
@@ -161,7 +162,6 @@ export async function benchRewrap(
       `   ${label}: ${s.ok ? 'ok' : `FAILED: ${s.error}`}: ${s.count} BEKs in ${(s.ms / 1000).toFixed(1)} s (${s.rate.toFixed(1)}/s), ${s.throttled} × 429 ${JSON.stringify(s.throttledBy)}, ${s.puts} PUTs, ${s.intact}/${s.count} intact, second run ${s.secondRunPuts} PUTs`
     )
   }
-  const out = join(REPO, 'bench', 'results')
   await mkdir(out, { recursive: true })
   await writeFile(join(out, 'rewrap.json'), JSON.stringify({ date: new Date().toISOString(), options, scenarios: results }, null, 2) + '\n')
   await writeFile(join(out, 'rewrap.md'), rewrapMarkdown(results, options))

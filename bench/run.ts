@@ -1,15 +1,17 @@
 // `npm run bench` (`--quick` for fewer repetitions and 30 separate runs instead of 300):
-// 1. one BEK end to end, every approach alternating, with the floor; 2. cold start;
-// 3. 300 BEKs in one step vs separate runs against a throttling vault; 4. the rewrap action over
-// 300 BEKs after a rotation (bench/rewrap.ts, its own results). Writes bench/results/
-// (results.md, results.json, two SVG charts, README-snippet.md) and refreshes README.md between
-// its bench markers. Everything runs against the local stand-ins on loopback, every child
-// process under a timeout.
+// 1. one BEK end to end, every approach alternating, with the floor; 2. cold start (spawn to
+// first connection against `node -e 0`, bundle size and load); 3. 300 BEKs in one step vs
+// separate runs against a throttling vault; 4. the rewrap action over 300 BEKs after a rotation
+// (bench/rewrap.ts, its own results). A full run writes bench/results/ (results.md,
+// results.json, two SVG charts, README-snippet.md) and refreshes README.md between its bench
+// markers; a quick run writes the same files to bench/.work/quick/ only (destination.ts).
+// Everything runs against the local stand-ins on loopback, every child process under a timeout.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { analyse } from './analysis.ts'
 import { snapshotBundle } from './bundle.ts'
+import { destination } from './destination.ts'
 import { benchBatch, benchSeparate, SECRET_CREATES_PER_SECOND } from './batch.ts'
 import { measureColdStart, REPO } from './cold-start.ts'
 import { computeFloor, measureNodeStart } from './floor.ts'
@@ -32,7 +34,7 @@ const args = new Set(process.argv.slice(2))
 const quick = args.has('--quick')
 const repetitions = quick ? 3 : 9
 const separateRuns = quick ? 30 : BATCH
-const OUT = join(REPO, 'bench', 'results')
+const { dir: OUT, readme: rewritesReadme } = destination({ quick })
 const started = performance.now()
 const log = (line: string): void => console.log(line)
 
@@ -100,8 +102,8 @@ async function measure(): Promise<Results> {
   } finally {
     await separateWorld.close()
   }
-  log(`4. rewrap: ${REWRAP_COUNT} BEKs after a rotation, throttling vault (bench/results/rewrap.md)`)
-  await benchRewrap({ latencyMs: LATENCY_MS, connectLatencyMs: CONNECT_LATENCY_MS }, log, join(tested.dir, 'rewrap', 'index.js'))
+  log(`4. rewrap: ${REWRAP_COUNT} BEKs after a rotation, throttling vault (${relative(REPO, OUT)}/rewrap.md)`)
+  await benchRewrap({ latencyMs: LATENCY_MS, connectLatencyMs: CONNECT_LATENCY_MS }, log, join(tested.dir, 'rewrap', 'index.js'), OUT)
   results.benchSeconds = (performance.now() - started) / 1000
   results.machine.loadAverage = { start: results.machine.loadAverage?.start ?? [], end: loadavg().map((x) => Math.round(x * 100) / 100) }
   return results
@@ -152,11 +154,23 @@ async function publish(results: Results): Promise<void> {
     writeFile(join(OUT, 'batch-throughput.svg'), batchSvg),
     writeFile(join(OUT, 'README-snippet.md'), `<!-- bench:start -->\n${section.trim()}\n<!-- bench:end -->\n`)
   ])
-  const readme = await updateReadme(join(REPO, 'README.md'), section)
+  const readme = rewritesReadme ? await updateReadme(join(REPO, 'README.md'), section) : undefined
   const action = peer(results, 'action')
+  const c = results.coldStart
   log(`action median ${Math.round(action?.ms?.median ?? NaN)} ms, floor ${Math.round(results.floor.floorMs)} ms`)
+  if (c.firstConnectMs)
+    log(
+      `start-up: spawn → first connection ${Math.round(c.firstConnectMs.median)} ms, node -e 0 ${Math.round(c.nodeStart.median)} ms (+${Math.round(c.firstConnectOverNodeMs ?? NaN)} ms); dist/index.js ${c.indexBytes.toLocaleString('en')} bytes`
+    )
+  const where = relative(REPO, OUT)
   log(
-    `wrote bench/results/{results.md,results.json,single-bek.svg,batch-throughput.svg,README-snippet.md}; README.md ${readme ? 'updated between the bench markers' : 'not updated: no <!-- bench:start --> / <!-- bench:end --> markers (see bench/results/README-snippet.md)'}`
+    `wrote ${where}/{results.md,results.json,single-bek.svg,batch-throughput.svg,README-snippet.md}; README.md ${
+      readme === undefined
+        ? 'left alone (a quick run never rewrites the committed results)'
+        : readme
+          ? 'updated between the bench markers'
+          : `not updated: no <!-- bench:start --> / <!-- bench:end --> markers (see ${where}/README-snippet.md)`
+    }`
   )
   if (!args.has('--report')) log(`bench took ${Math.round((performance.now() - started) / 1000)} s`)
 }

@@ -36,6 +36,8 @@ export interface RunActionResult {
   summary: string
   /** What the step saved for its post step (core.saveState). */
   state: Record<string, string>
+  /** Date.now() just before the spawn, to place the stand-ins' log entries on the run's clock. */
+  startedAt: number
   durationMs: number
 }
 
@@ -127,6 +129,7 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
     exportedEnv: parseFileCommand(envText),
     summary,
     state: parseFileCommand(stateText),
+    startedAt: started,
     durationMs
   }
 }

@@ -1,7 +1,13 @@
-// Builds one committed bundle per action entry point with ncc. Each bundle's lazily imported
-// chunks land beside it, so a plain run of one action never loads another's code.
-import { spawnSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
+// Builds one committed bundle per action entry point with ncc. Code that only some runs need is
+// imported lazily (`await import('./x.ts')` in src/): ncc emits it as a chunk (NNN.index.js)
+// beside the bundle, and a run that never calls that import never loads it.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { transform } from 'esbuild'
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** Entry point → output folder under dist/. Add a line per action (or post step). */
 export const BUNDLES: ReadonlyArray<{ readonly entry: string; readonly out: string }> = [
@@ -11,14 +17,102 @@ export const BUNDLES: ReadonlyArray<{ readonly entry: string; readonly out: stri
   { entry: 'src/rewrap/index.ts', out: 'dist/rewrap' }
 ]
 
-rmSync('dist', { recursive: true, force: true })
-for (const { entry, out } of BUNDLES) {
-  const ncc = spawnSync('ncc', ['build', entry, '-o', out, '--minify', '--license', 'licenses.txt', '--quiet'], {
-    stdio: 'inherit',
-    shell: false
+/**
+ * Packages that dependencies import but no run of these actions can reach, left out of every
+ * bundle, with the names their importers use: each gets a stand-in that throws, naming the
+ * package, if it is ever called.
+ * - `@actions/http-client` (and undici with it: 430 KB, 40 % of the bundle, parsed on every
+ *   start) is imported by `@actions/core` at its top level only for `core.getIDToken`, which
+ *   src/ never calls: src/github-oidc.ts fetches the OIDC token over the run's own connections.
+ * - `@actions/exec` (and child_process with it) only for `core.platform`, which src/ never uses.
+ * - `open` (and its `xdg-open` script) is MSAL's way to open a browser for an interactive
+ *   sign-in, which a CI step never does.
+ */
+export const NOT_BUNDLED: Readonly<Record<string, readonly string[]>> = {
+  '@actions/http-client': ['HttpClient'],
+  '@actions/http-client/lib/auth': ['BearerCredentialHandler'],
+  '@actions/exec': ['exec', 'getExecOutput'],
+  open: ['default']
+}
+
+/** An ES module standing in for `name`: each export throws when called. */
+export function standIn(name: string, exports: readonly string[]): string {
+  const fail = `()=>{throw new Error(${JSON.stringify(`${name} is not in this bundle (scripts/build.ts, NOT_BUNDLED)`)})}`
+  const source = exports.map((e) => (e === 'default' ? `export default ${fail};` : `export const ${e}=${fail};`)).join('')
+  return `data:text/javascript,${encodeURIComponent(source)}`
+}
+
+interface NccResult {
+  code: string
+  map?: string
+  assets: Record<string, { source: string | Buffer; permissions?: number }>
+}
+type Ncc = (entry: string, options: Record<string, unknown>) => Promise<NccResult>
+
+const MAP_COMMENT = /\n?\/\/# sourceMappingURL=\S+\s*$/
+
+/**
+ * Bundles `entry` into `out`: the bundle minified (by ncc), its chunks minified too (ncc leaves
+ * them as they are), licenses.txt for every package in any of them, and source maps if asked.
+ */
+export async function buildBundle(entry: string, out: string, options: { sourceMap?: boolean } = {}): Promise<void> {
+  const ncc = createRequire(import.meta.url)('@vercel/ncc') as Ncc
+  // Always with source maps: they say which packages each file holds, for licenses.txt.
+  const { code, map, assets } = await ncc(resolve(entry), {
+    minify: true,
+    quiet: true,
+    sourceMap: true,
+    sourceMapRegister: false,
+    externals: Object.fromEntries(Object.entries(NOT_BUNDLED).map(([name, exports]) => [name, standIn(name, exports)]))
   })
-  if (ncc.status !== 0) {
-    console.error(`ncc failed for ${entry}`)
-    process.exit(ncc.status ?? 1)
+  const files: Record<string, { source: string | Buffer; permissions?: number }> = { 'index.js': { source: code } }
+  const maps = [map!]
+  for (const [name, asset] of Object.entries(assets)) {
+    if (name.endsWith('.js.map')) maps.push(String(asset.source))
+    else if (/^\d+\.index\.js$/.test(name)) {
+      // Names kept, as ncc keeps them for the bundle: some packages read their classes' names.
+      const minified = await transform(String(asset.source).replace(MAP_COMMENT, ''), { minify: true, keepNames: true, format: 'esm' })
+      files[name] = { source: minified.code }
+    } else if (name !== 'licenses.txt') files[name] = asset
+  }
+  if (options.sourceMap) files['index.js.map'] = { source: map! }
+  else files['index.js'] = { source: code.replace(MAP_COMMENT, '\n') }
+  const attribution = licenses(maps)
+  if (attribution) files['licenses.txt'] = { source: attribution }
+  for (const [name, file] of Object.entries(files)) {
+    mkdirSync(dirname(join(out, name)), { recursive: true })
+    writeFileSync(join(out, name), file.source, { mode: file.permissions })
+  }
+}
+
+/** Each bundled package's name, license and license text, as ncc's own licenses.txt has them. */
+function licenses(maps: readonly string[]): string {
+  const packages = new Set<string>()
+  for (const map of maps) {
+    for (const source of (JSON.parse(map) as { sources: string[] }).sources) {
+      const name = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(source)?.[1]
+      if (name) packages.add(name)
+    }
+  }
+  return [...packages]
+    .sort()
+    .map((name) => {
+      const dir = join(REPO, 'node_modules', name)
+      const { license } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { license?: string }
+      const file = existsSync(dir) ? readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f)) : undefined
+      return `${name}\n${license ?? 'UNKNOWN'}\n${file ? readFileSync(join(dir, file), 'utf8').trim() : ''}\n`
+    })
+    .join('\n')
+}
+
+if (import.meta.main) {
+  rmSync('dist', { recursive: true, force: true })
+  for (const { entry, out } of BUNDLES) {
+    try {
+      await buildBundle(entry, out)
+    } catch (error) {
+      console.error(`ncc failed for ${entry}: ${(error as Error).message}`)
+      process.exit(1)
+    }
   }
 }

@@ -1,32 +1,20 @@
 /**
- * Signs in to Entra ID: with the job's GitHub OIDC token and a federated credential when
- * client-id and tenant-id are given, otherwise with the usual Azure credential chain
- * (AZURE_* variables, workload identity, managed identity on self-hosted runners, the Azure
- * CLI session that azure/login leaves).
+ * Signs in to Entra ID (sign-in.ts). @azure/identity and MSAL are two thirds of the code a run
+ * needs, and nothing needs them before the first token request: they load then, as a chunk of
+ * their own, while the connections opened at start-up and the OIDC token fetch are under way.
  */
 import type { TokenCredential } from '@azure/core-auth'
-import { ClientAssertionCredential, DefaultAzureCredential } from '@azure/identity'
 import type { Cloud } from './clouds.ts'
 import type { Connections } from './connections.ts'
 import type { GitHubIdToken } from './github-oidc.ts'
 import type { Auth } from './inputs.ts'
 
 export function createCredential(auth: Auth, cloud: Cloud, idToken: GitHubIdToken | undefined, connections: Connections): TokenCredential {
-  if (auth.kind === 'environment' || !idToken) {
-    return new DefaultAzureCredential({
-      authorityHost: cloud.authorityHost,
-      // The chain's default gives a managed identity endpoint 5 retries from 800 ms: 20 s
-      // before a runner without any credential hears what to do. A real endpoint answers the
-      // first or second time.
-      retryOptions: { maxRetries: 1, retryDelayInMs: 500 }
-    })
+  let credential: Promise<TokenCredential> | undefined
+  return {
+    async getToken(scopes, options) {
+      credential ??= import('./sign-in.ts').then(({ identityCredential }) => identityCredential(auth, cloud, idToken, connections))
+      return (await credential).getToken(scopes, options)
+    }
   }
-  return new ClientAssertionCredential(auth.tenantId, auth.clientId, idToken.get, {
-    authorityHost: cloud.authorityHost,
-    // All its requests go to the authority host: use the connection opened for it ahead of time.
-    agent: connections.agentFor(new URL(cloud.authorityHost).hostname),
-    // The authority comes from the cloud table, so there is nothing to discover: skipping
-    // instance discovery saves a round trip to login.microsoftonline.com.
-    disableInstanceDiscovery: true
-  })
 }

@@ -3,7 +3,6 @@
  * permission, role, setting or input.
  */
 import { isRestError } from '@azure/core-rest-pipeline'
-import { AggregateAuthenticationError, CredentialUnavailableError } from '@azure/identity'
 import { ActionableError } from './actionable-error.ts'
 import { type OidcClaims, formatAudience } from './github-oidc.ts'
 import { untrusted } from './untrusted.ts'
@@ -48,7 +47,7 @@ export function describeError(error: unknown, context: ErrorContext): string {
   const message = error instanceof Error ? error.message : String(error)
   const aadsts = /AADSTS(\d+)/.exec(message)?.[1]
   if (aadsts) return describeSignInError(aadsts, message, context)
-  if (error instanceof AggregateAuthenticationError || error instanceof CredentialUnavailableError) return describeNoCredential(error)
+  if (error instanceof Error && NO_CREDENTIAL.has(error.name)) return describeNoCredential(error)
   // MSAL's name for a token answer it could not read (not JSON, no token, an error page) as well as a failed connection.
   if (/^network_error\b/.test(message)) {
     return (
@@ -63,9 +62,15 @@ export function describeError(error: unknown, context: ErrorContext): string {
   return untrusted(message, 1000)
 }
 
+/**
+ * The names of @azure/identity's errors for "no credential here". By name, not instanceof:
+ * @azure/identity is loaded only once a run asks for a token (credential.ts).
+ */
+const NO_CREDENTIAL = new Set(['AggregateAuthenticationError', 'CredentialUnavailableError'])
+
 /** The chain found no credential: what to do first, then each credential's own reason. */
-function describeNoCredential(error: AggregateAuthenticationError | CredentialUnavailableError): string {
-  const causes: unknown[] = error instanceof AggregateAuthenticationError ? error.errors : [error]
+function describeNoCredential(error: Error): string {
+  const causes: unknown[] = (error as Error & { errors?: unknown[] }).errors ?? [error]
   const reasons = causes.map((cause) => {
     const text = cause instanceof Error ? cause.message : String(cause)
     return `- ${untrusted(firstLine(text).replace(/\s*To troubleshoot, visit \S+$/, ''))}`

@@ -15,9 +15,8 @@ export const actionInputs = (world: BenchWorld): Record<string, string> => ({
 })
 
 async function runOnce(world: BenchWorld, inputs: Record<string, string>): Promise<PeerRun> {
-  // runAction spawns right after creating its temp files: spawnedAt is within ~2 ms before the spawn.
-  const spawnedAt = Date.now()
   const r = await runAction({ localAzure: world.azure, inputs, entry: bundle.entry, timeoutMs: 60_000 })
+  const spawnedAt = r.startedAt
   const secretName = r.outputs['secret-name'] ?? ''
   const ok = r.exitCode === 0 && secretName !== '' && (inputs['secret-name'] === undefined || inputs['secret-name'] === secretName)
   return { ok, ms: r.durationMs, spawnedAt, secretName, ...(ok ? {} : { error: r.timedOut ? 'timed out' : tail(r.stdout + r.stderr) }) }

@@ -1,0 +1,44 @@
+// What a plain run loads (issue 7's start-up targets): a main bundle of at most 700 KB, without
+// the packages no run uses (NOT_BUNDLED), and nothing more before its first connection; after
+// it, the sign-in chunks, never the code only other runs need (ARM).
+import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { describe, expect, test } from '@jest/globals'
+import { NOT_BUNDLED } from '../../scripts/build.ts'
+import { useWorld, errors } from './world.ts'
+
+const world = useWorld()
+
+/**
+ * Preloaded into the run: prints each file module Node loads (the bundle, then any chunk it
+ * imports), and CONNECT when the run opens its first socket.
+ */
+const TRACE = `data:text/javascript,${encodeURIComponent(
+  "import{registerHooks}from'node:module';import net from'node:net';" +
+    "registerHooks({load(url,context,next){if(url.startsWith('file:'))process.stderr.write('LOADED '+url.replace(/^.*\\/dist\\//,'dist/')+'\\n');return next(url,context)}});" +
+    "const connect=net.Socket.prototype.connect;let first=true;net.Socket.prototype.connect=function(...args){if(first){first=false;process.stderr.write('CONNECT\\n')}return connect.apply(this,args)}"
+)}`
+
+describe('start-up', () => {
+  test('dist/index.js is at most 700 KB and holds neither undici nor the packages left out', () => {
+    expect(statSync('dist/index.js').size).toBeLessThanOrEqual(700_000)
+    const code = readFileSync('dist/index.js', 'utf8')
+    expect(code).not.toMatch(/undici/i)
+    for (const name of Object.keys(NOT_BUNDLED)) expect(code).toContain(`${encodeURIComponent(name)}%20is%20not%20in%20this%20bundle`)
+    expect(readdirSync('dist')).not.toContain('xdg-open')
+  })
+
+  test('a plain run (OIDC, one BEK) loads only the bundle before its first connection, and never the ARM chunk', async () => {
+    const result = await world.run({}, { env: { NODE_OPTIONS: `--import=${TRACE}` } })
+    expect(errors(result)).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['secret-url']).toMatch(/^https:\/\/bek-e2e\.vault\.azure\.net\/secrets\//)
+    const events = result.stderr.split('\n').filter((line) => line === 'CONNECT' || line.startsWith('LOADED '))
+    const connect = events.indexOf('CONNECT')
+    expect(connect).toBeGreaterThan(0)
+    expect(events.slice(0, connect)).toEqual(['LOADED dist/index.js'])
+    const chunks = events.slice(connect + 1).map((line) => line.slice('LOADED '.length))
+    // The sign-in: ClientAssertionCredential (with MSAL) and nothing else that is lazy.
+    expect(chunks.some((chunk) => readFileSync(chunk, 'utf8').includes('ClientAssertionCredential'))).toBe(true)
+    for (const chunk of chunks) expect(readFileSync(chunk, 'utf8')).not.toContain('readVaultResources')
+  })
+})
