@@ -1,7 +1,10 @@
 // `npm run emulator`: a long-running demo environment for trying the action by hand.
+// `-- --env-file <path>` also writes a dotenv file for `npm run local-action <path>`.
+import { writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startLocalAzure } from './index.ts'
+import { localActionEnv } from './local-action-env.ts'
 import { provisionBekVault } from './provision.ts'
 
 const azure = await startLocalAzure({
@@ -49,6 +52,12 @@ const lines = [
   '# The outputs and the job summary are in files:',
   'cat "$GITHUB_OUTPUT" "$GITHUB_STEP_SUMMARY"'
 ]
+const envFileAt = process.argv.indexOf('--env-file')
+if (envFileAt >= 0) {
+  const envFile = process.argv[envFileAt + 1] ?? '.env'
+  writeFileSync(envFile, localActionEnv(azure, inputs))
+  lines.push('', `# Wrote ${envFile} for GitHub's local runner: npm run local-action ${envFile}`)
+}
 console.log(lines.join('\n'))
 
 const stop = async () => {
