@@ -37,6 +37,8 @@ export interface BekJob {
   readonly keyFiles?: KeyFiles
   /** A warning for the log and the job summary. */
   readonly warn: (message: string) => void
+  /** Settles once checks made alongside (the vault resources') passed; nothing is stored before. */
+  readonly beforeStore?: Promise<unknown>
 }
 
 export async function makeBek(job: BekJob, name: string): Promise<Bek> {
@@ -83,6 +85,7 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
       extra: settings.tags,
       createdBy: settings.createdBy
     })
+    await job.beforeStore
     await pacer.secretCreates.take()
     const stored = await storeSecret(vault, settings.vault, name, wrapped.value, tags)
     core.info(`Stored ${untrusted(stored.url)} (KEK ${untrusted(kek.kid)})`)
@@ -106,7 +109,12 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
 }
 
 /** Applies if-exists to a secret that is already there: the BEK to reuse, undefined to add a version, or an error. */
-function decideOnExisting(settings: Settings, name: string, existing: SecretBundle, warn: (message: string) => void): Bek | undefined {
+export function decideOnExisting(
+  settings: Settings,
+  name: string,
+  existing: SecretBundle,
+  warn: (message: string) => void
+): Bek | undefined {
   const request = `GET ${settings.vault.url}/secrets/${name}`
   const current = existing.id === undefined ? undefined : storedSecret(settings.vault, name, existing, request)
   const where = `Secret '${untrusted(name)}' already exists in ${untrusted(settings.vault.name)}${current ? ` (version ${current.version})` : ''}`

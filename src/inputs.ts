@@ -76,6 +76,8 @@ export interface Settings extends CommonSettings {
   readonly arm?: ArmSettings
   /** The VMs' region, as given. */
   readonly location?: string
+  /** Check everything, wrap one throw-away key, store nothing. */
+  readonly dryRun: boolean
 }
 
 export interface ArmSettings {
@@ -142,7 +144,8 @@ export function getSettings(
     ifExists,
     verify: parseBoolean('verify', input('verify')),
     arm: parseArm(input('subscription-id'), input('key-vault')),
-    location: parseLocation(input('location'))
+    location: parseLocation(input('location')),
+    dryRun: parseBoolean('dry-run', input('dry-run'))
   }
 }
 

@@ -34,11 +34,18 @@ export async function run(): Promise<void> {
     errorContext = session.errorContext
     const { vault, pacer } = session
     deadline = session.deadline
-    // Only a run that asks for resource IDs loads, and pays for, the ARM code.
+    // Only a run that asks for resource IDs loads, and pays for, the ARM code. It reads while
+    // the Key Vault work goes on; only the store waits for its checks.
     const armRead =
-      settings.arm &&
-      import('./arm/index.ts').then((arm) => arm.readVaultResources(session.credential, settings, session.connections, warn))
+      settings.arm && import('./arm/index.ts').then((arm) => arm.readVaultResources(session.credential, settings, session.connections))
     armRead?.catch(() => undefined)
+    if (settings.dryRun) {
+      const { dryRun } = await import('./dry-run.ts')
+      await dryRun({ session, settings, armRead, warn, warnings })
+      return
+    }
+    const armChecked = armRead?.then(async (read) => (await import('./arm/index.ts')).enforceVaultChecks(read, warn))
+    armChecked?.catch(() => undefined)
 
     core.info(
       `Reading the KEK ${untrusted(kekUrl(settings.kek))}; making ${wrappedBeks(settings.secretNames.length)} in ${untrusted(settings.vault.url)}`
@@ -54,14 +61,13 @@ export async function run(): Promise<void> {
     kekRead.catch(() => undefined)
     const kekUrlNow = (): string => kek?.kid ?? kekUrl(settings.kek)
     const keyFiles = settings.keyOutput && new KeyFiles(settings.keyOutput)
-    // Nothing is wrapped or stored before the vault resources passed their checks.
-    const vaultIds = armRead && (await session.deadline.race(armRead))
-    const job = { vault, settings, kek: kekRead, kekUrlNow, pacer, keyFiles, warn }
+    const job = { vault, settings, kek: kekRead, kekUrlNow, pacer, keyFiles, warn, beforeStore: armChecked }
     const result = await makeBeks(job, settings.secretNames, settings.maxParallel, session.deadline.race)
+    const arm = armChecked && (await settle(session.deadline.race(armChecked)))
 
-    setOutputs(result.beks, vaultIds)
+    setOutputs(result.beks, arm?.value)
     const keyFilesNote = keyFiles?.publish()
-    const failure = result.error === undefined ? undefined : describeError(result.error, errorContext())
+    const failure = describeFailure([arm?.error, result.error], errorContext())
     await writeSummary({
       settings,
       beks: result.beks,
@@ -70,7 +76,7 @@ export async function run(): Promise<void> {
       failure,
       missing: result.missing,
       keyFilesNote,
-      vaultIds
+      vaultIds: arm?.value
     })
     if (failure) core.setFailed(`${failure}${partialFailureAdvice(settings, result.beks.length)}`)
   } catch (error) {
@@ -92,10 +98,27 @@ function preconnect(connections: Connections, settings: Settings): void {
   const vaultHost = new URL(settings.vault.url).hostname
   const kekHost = new URL(settings.kek.vault.url).hostname
   const nameChecks = settings.secretNamesMayExist && settings.ifExists !== 'reuse' ? 1 : 0
+  if (settings.arm) connections.preconnect(new URL(settings.cloud.armEndpoint).hostname, 2)
   if (kekHost === vaultHost) connections.preconnect(vaultHost, 2 + nameChecks)
   else {
     connections.preconnect(kekHost, 2)
     connections.preconnect(vaultHost)
+  }
+}
+
+/** The vault checks' failure, or a BEK's; when both failed differently, the other is reported too. */
+function describeFailure(errors: readonly unknown[], context: ErrorContext): string | undefined {
+  const [first, ...others] = [...new Set(errors.filter((error) => error !== undefined))]
+  if (first === undefined) return undefined
+  others.forEach((other) => core.error(describeError(other, context)))
+  return describeError(first, context)
+}
+
+async function settle<T>(work: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  try {
+    return { value: await work }
+  } catch (error) {
+    return { error: error ?? new Error('failed') }
   }
 }
 

@@ -15,6 +15,7 @@ import {
 import * as core from '@actions/core'
 import type { Cloud } from '../clouds.ts'
 import type { Connections } from '../connections.ts'
+import { untrusted } from '../untrusted.ts'
 
 const USER_AGENT = 'azure-bek-action/1'
 
@@ -66,4 +67,10 @@ function parseError(body: string): { code?: string; message?: string } {
   } catch {
     return {}
   }
+}
+
+/** What ARM answered, printable (its code and message are untrusted). */
+export function describeArmError(error: unknown): string {
+  if (error instanceof ArmError) return `Azure Resource Manager said ${error.status} ${untrusted(error.code)}: ${untrusted(error.message)}`
+  return untrusted(error instanceof Error ? error.message : String(error))
 }

@@ -1,31 +1,29 @@
 /**
  * Everything the run does in Azure Resource Manager, loaded only when it is used: one ARM
- * token, the two vault resources, their checks and the caller's permissions. Warnings are
- * reported as they are found; every failing check is reported, then one error stops the run
- * before anything is wrapped or stored.
+ * token, the two vault resources, their checks and the caller's permissions, all read while
+ * the Key Vault work goes on. `readVaultResources` finds every failing check;
+ * `enforceVaultChecks` reports them and fails the run before anything is stored.
  */
 import type { AccessToken, TokenCredential } from '@azure/core-auth'
 import * as core from '@actions/core'
 import { ActionableError } from '../actionable-error.ts'
+import { type CheckRow, writeCheckTable } from '../check-table.ts'
 import type { Connections } from '../connections.ts'
 import type { VaultIds } from '../encryption-settings.ts'
 import type { Settings } from '../inputs.ts'
-import { writeCheckTable } from './check-table.ts'
+import { armCheckRows } from './check-rows.ts'
 import { type Check, vaultChecks } from './checks.ts'
 import { ArmClient } from './client.ts'
-import { NEEDS, type Need, permissionChecks } from './permissions.ts'
+import { NEEDS, type Need, permissionChecks, readPermissions } from './permissions.ts'
 import { findVaultId, readVault } from './vaults.ts'
 
 export interface ArmResult extends VaultIds {
   readonly checks: readonly Check[]
+  /** Every check on every vault, passed or not, for the summary. */
+  readonly rows: readonly CheckRow[]
 }
 
-export async function readVaultResources(
-  credential: TokenCredential,
-  settings: Settings,
-  connections: Connections,
-  warn: (message: string) => void
-): Promise<ArmResult> {
+export async function readVaultResources(credential: TokenCredential, settings: Settings, connections: Connections): Promise<ArmResult> {
   const arm = settings.arm!
   const scope = settings.cloud.armScope
   const token = credential.getToken(scope).then((t) => {
@@ -36,24 +34,30 @@ export async function readVaultResources(
   token.catch(() => undefined)
   // The pipeline asks for its token through this, so the run holds exactly one ARM token.
   const client = new ArmClient({ getToken: async (): Promise<AccessToken> => token }, settings.cloud, connections)
-  connections.preconnect(new URL(settings.cloud.armEndpoint).hostname, 2)
 
   const sameVault = settings.kek.vault.name.toLowerCase() === settings.vault.name.toLowerCase()
   const vaultIdLookup = arm.vaultId ? Promise.resolve(arm.vaultId) : findVaultId(client, arm.subscriptionId, settings.vault.name)
   const kekIdLookup = sameVault ? vaultIdLookup : findVaultId(client, arm.subscriptionId, settings.kek.vault.name)
-  const vaultRead = vaultIdLookup.then((id) => readVault(client, id))
-  const kekVaultRead = sameVault ? vaultRead : kekIdLookup.then((id) => readVault(client, id))
-  const [vault, kekVault] = await Promise.all([vaultRead, kekVaultRead])
+  // The permissions are asked for alongside the vault's properties, not after them: one round trip less.
+  // An access-policy vault does not use them.
+  const read = (lookup: Promise<string>) => {
+    const permissions = lookup.then((id) => readPermissions(client, id))
+    permissions.catch(() => undefined)
+    return lookup.then(async (id) => ({ vault: await readVault(client, id), permissions }))
+  }
+  const vaultRead = read(vaultIdLookup)
+  const kekVaultRead = sameVault ? vaultRead : read(kekIdLookup)
+  const [{ vault, permissions }, { vault: kekVault, permissions: kekPermissions }] = await Promise.all([vaultRead, kekVaultRead])
   const tokenValue = (await token).token
   const objectId = (): string | undefined => oidOf(tokenValue)
 
   const keyNeeds: Need[] = [NEEDS.readKey, NEEDS.wrapKey, ...(settings.verify ? [NEEDS.unwrapKey] : [])]
   const secretNeeds: Need[] = [NEEDS.setSecret, ...(settings.secretNamesMayExist ? [NEEDS.getSecret] : [])]
-  const permissions = sameVault
-    ? [permissionChecks(client, vault, settings.vault.name, [...keyNeeds, ...secretNeeds], objectId)]
+  const permissionsChecked = sameVault
+    ? [permissionChecks(vault, permissions, settings.vault.name, [...keyNeeds, ...secretNeeds], objectId)]
     : [
-        permissionChecks(client, vault, settings.vault.name, secretNeeds, objectId),
-        permissionChecks(client, kekVault, settings.kek.vault.name, keyNeeds, objectId)
+        permissionChecks(vault, permissions, settings.vault.name, secretNeeds, objectId),
+        permissionChecks(kekVault, kekPermissions, settings.kek.vault.name, keyNeeds, objectId)
       ]
   const checks = [
     ...vaultChecks({
@@ -63,12 +67,21 @@ export async function readVaultResources(
       kekVaultName: settings.kek.vault.name,
       ...(settings.location !== undefined ? { location: settings.location } : {})
     }),
-    ...(await Promise.all(permissions)).flat()
+    ...(await Promise.all(permissionsChecked)).flat()
   ]
+  core.info(`Vault resources: ${vault.id}${sameVault ? '' : `, ${kekVault.id}`}`)
+  const vaultNames = sameVault ? [settings.vault.name] : [settings.vault.name, settings.kek.vault.name]
+  return { vaultId: vault.id, kekVaultId: kekVault.id, checks, rows: armCheckRows(vaultNames, checks) }
+}
+
+/** Reports every check (warnings, the summary's table); throws, after naming every failing one, if any failed. */
+export async function enforceVaultChecks(result: ArmResult, warn: (message: string) => void): Promise<ArmResult> {
+  const { checks } = result
   checks.filter((c) => c.level === 'warning').forEach((c) => warn(c.message))
-  const names = sameVault ? [settings.vault.name] : [settings.vault.name, settings.kek.vault.name]
   // A summary that cannot be written must not hide what the checks found.
-  await writeCheckTable(names, checks).catch((error: unknown) => core.debug(`No check table in the summary: ${String(error)}`))
+  await writeCheckTable('Vault checks (Azure Resource Manager)', result.rows).catch((error: unknown) =>
+    core.debug(`No check table in the summary: ${String(error)}`)
+  )
   const errors = checks.filter((c) => c.level === 'error')
   const last = errors.at(-1)
   if (last) {
@@ -77,8 +90,7 @@ export async function readVaultResources(
       `${last.message} (${errors.length} vault ${errors.length === 1 ? 'check' : 'checks'} failed; nothing was stored.)`
     )
   }
-  core.info(`Vault resources: ${vault.id}${sameVault ? '' : `, ${kekVault.id}`}`)
-  return { vaultId: vault.id, kekVaultId: kekVault.id, checks }
+  return result
 }
 
 /** The `oid` claim of an access token; the token itself is never printed. */

@@ -3,8 +3,10 @@
  * `Microsoft.Authorization/permissions` on the vault scope, under access policies from the
  * vault's policy for the caller's object ID (the access token's `oid` claim).
  */
+import { ActionableError } from '../actionable-error.ts'
+import { untrusted } from '../untrusted.ts'
 import type { Check } from './checks.ts'
-import type { ArmClient } from './client.ts'
+import { type ArmClient, describeArmError } from './client.ts'
 import type { VaultResource } from './vaults.ts'
 
 const PERMISSIONS_API = '2022-04-01'
@@ -45,7 +47,7 @@ export const NEEDS = {
   }
 } as const satisfies Record<string, Need>
 
-interface Permission {
+export interface Permission {
   readonly dataActions?: string[]
   readonly notDataActions?: string[]
 }
@@ -69,24 +71,38 @@ function allowedByRbac(permissions: readonly Permission[], action: string): bool
   )
 }
 
+/** The caller's permissions on the vault's scope (RBAC); asked for before the vault says which model it uses. */
+export async function readPermissions(arm: ArmClient, vaultId: string): Promise<readonly Permission[]> {
+  const { value } = await arm
+    .get<{ value?: Permission[] }>(`${vaultId}/providers/Microsoft.Authorization/permissions`, PERMISSIONS_API)
+    .catch((error: unknown) => {
+      throw new ActionableError(
+        `Azure Resource Manager did not list the signed-in identity's permissions on ${untrusted(vaultId)}: ${describeArmError(error)}. ` +
+          'Grant it Reader on the vault or its resource group (az role assignment create --role Reader --assignee <client-id> --scope <vault resource ID>).',
+        { cause: error }
+      )
+    })
+  return value ?? []
+}
+
 export async function permissionChecks(
-  arm: ArmClient,
   vault: VaultResource,
+  rbacPermissions: Promise<readonly Permission[]>,
   vaultName: string,
   needs: readonly Need[],
   objectId: () => string | undefined
 ): Promise<Check[]> {
   if (vault.properties.enableRbacAuthorization === true) {
-    const { value } = await arm.get<{ value?: Permission[] }>(`${vault.id}/providers/Microsoft.Authorization/permissions`, PERMISSIONS_API)
+    const value = await rbacPermissions
     return needs
-      .filter((n) => !allowedByRbac(value ?? [], n.action))
+      .filter((n) => !allowedByRbac(value, n.action))
       .map((n) => ({
         vault: vaultName,
         name: 'permissions' as const,
         level: 'error' as const,
         message:
           `${vaultName}: the signed-in identity lacks Microsoft.KeyVault/vaults/${n.action} to ${n.doing}. ` +
-          `Fix: az role assignment create --role "${n.role}" --assignee <client-id> --scope ${vault.id}`
+          `Fix: az role assignment create --role "${n.role}" --assignee <client-id> --scope ${untrusted(vault.id)}`
       }))
   }
   const oid = objectId()

@@ -6,7 +6,7 @@
 import { ActionableError } from '../actionable-error.ts'
 import { untrusted } from '../untrusted.ts'
 import { parseVaultResourceId, vaultResourcePath } from '../vault-resource-id.ts'
-import { ArmClient, ArmError } from './client.ts'
+import { ArmClient, ArmError, describeArmError } from './client.ts'
 
 /** Served in every cloud, sovereign ones included, and has every property the checks read. */
 const VAULTS_API = '2022-07-01'
@@ -62,7 +62,7 @@ export async function readVault(arm: ArmClient, id: string): Promise<VaultResour
 
 function explain(error: unknown, name: string, scope: string): unknown {
   if (!(error instanceof ArmError)) return error
-  const said = `Azure Resource Manager said ${error.status} ${untrusted(error.code)}: ${untrusted(error.message)}`
+  const said = describeArmError(error)
   if (error.status === 403) {
     return new ActionableError(
       `The signed-in identity may not read the key vault '${name}' in Azure Resource Manager (${scope}). ${said} ` +
