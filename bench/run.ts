@@ -15,7 +15,7 @@ import { destination } from './destination.ts'
 import { benchBatch, benchSeparate, SECRET_CREATES_PER_SECOND } from './batch.ts'
 import { measureColdStart, REPO } from './cold-start.ts'
 import { computeFloor, measureNodeStart } from './floor.ts'
-import { actionNamedPeer, actionPeer } from './peers/action.ts'
+import { actionArmPeer, actionNamedPeer, actionPeer } from './peers/action.ts'
 import { azCliPeer } from './peers/az-cli.ts'
 import { curlPeer } from './peers/curl.ts'
 import { pythonPeer } from './peers/python-sdk.ts'
@@ -76,7 +76,14 @@ async function measure(): Promise<Results> {
   const world = await createBenchWorld({ latencyMs: LATENCY_MS, connectLatencyMs: CONNECT_LATENCY_MS })
   try {
     log('1. one BEK end to end')
-    results.single = await benchSingle(world, [actionPeer, actionNamedPeer, curlPeer, pythonPeer, azCliPeer], repetitions, log)
+    results.single = await benchSingle(
+      world,
+      [actionPeer, actionNamedPeer, actionArmPeer, curlPeer, pythonPeer, azCliPeer],
+      repetitions,
+      log
+    )
+    const withArm = (peer(results, 'action-arm')?.ms?.median ?? NaN) / (peer(results, 'action')?.ms?.median ?? NaN)
+    log(`   with subscription-id: ${withArm.toFixed(2)}× the run without it (issue 8's bound: 1.3×)`)
     log('   floor: node -e 0')
     results.floor = computeFloor(LATENCY_MS, CONNECT_LATENCY_MS, await measureNodeStart(repetitions * 2 + 1))
     log('2. cold start')

@@ -26,6 +26,9 @@ export interface BenchWorld {
 export async function createBenchWorld(options: LocalAzureOptions): Promise<BenchWorld> {
   const azure = await startLocalAzure(options)
   const app = await provisionBekVault(azure, { vault: VAULT, kek: KEK, kekBits: KEK_BITS, subject: SUBJECT })
+  // Ready for ADE and readable through ARM, for the run with subscription-id.
+  azure.keyVault.updateVault(VAULT, { enabledForDiskEncryption: true, enablePurgeProtection: true })
+  azure.keyVault.grant(VAULT, app.objectId, 'Reader')
   const dir = await mkdtemp(join(tmpdir(), 'bek-bench-'))
   const vaultUrl = `https://${VAULT}.vault.azure.net`
   return {

@@ -13,6 +13,7 @@ import { type Settings, getSettings } from './inputs.ts'
 import { type Kek, kekUrl, kekWarnings, readKek } from './kek.ts'
 import { KeyFiles } from './key-output.ts'
 import { openSession } from './session.ts'
+import { enforceVaultChecks, startArmRead, writeVaultChecks } from './arm-read.ts'
 import type { StepDeadline } from './step-deadline.ts'
 import { writeSummary } from './summary.ts'
 import { untrusted } from './untrusted.ts'
@@ -34,17 +35,14 @@ export async function run(): Promise<void> {
     errorContext = session.errorContext
     const { vault, pacer } = session
     deadline = session.deadline
-    // Only a run that asks for resource IDs loads, and pays for, the ARM code. It reads while
-    // the Key Vault work goes on; only the store waits for its checks.
-    const armRead =
-      settings.arm && import('./arm/index.ts').then((arm) => arm.readVaultResources(session.credential, settings, session.connections))
-    armRead?.catch(() => undefined)
+    // The vault resources are read while the Key Vault work goes on; only the store waits for their checks.
+    const armRead = startArmRead(session, settings)
     if (settings.dryRun) {
       const { dryRun } = await import('./dry-run.ts')
       await dryRun({ session, settings, armRead, warn, warnings })
       return
     }
-    const armChecked = armRead?.then(async (read) => (await import('./arm/index.ts')).enforceVaultChecks(read, warn))
+    const armChecked = armRead && enforceVaultChecks(armRead, warn)
     armChecked?.catch(() => undefined)
 
     core.info(
@@ -68,6 +66,7 @@ export async function run(): Promise<void> {
     setOutputs(result.beks, arm?.value)
     const keyFilesNote = keyFiles?.publish()
     const failure = describeFailure([arm?.error, result.error], errorContext())
+    if (armRead) await writeVaultChecks(armRead)
     await writeSummary({
       settings,
       beks: result.beks,
@@ -98,7 +97,11 @@ function preconnect(connections: Connections, settings: Settings): void {
   const vaultHost = new URL(settings.vault.url).hostname
   const kekHost = new URL(settings.kek.vault.url).hostname
   const nameChecks = settings.secretNamesMayExist && settings.ifExists !== 'reuse' ? 1 : 0
-  if (settings.arm) connections.preconnect(new URL(settings.cloud.armEndpoint).hostname, 2)
+  if (settings.arm) {
+    connections.preconnect(new URL(settings.cloud.armEndpoint).hostname, 2)
+    // The ARM token is asked for alongside the Key Vault one.
+    if (settings.auth.kind === 'oidc') connections.preconnect(new URL(settings.cloud.authorityHost).hostname)
+  }
   if (kekHost === vaultHost) connections.preconnect(vaultHost, 2 + nameChecks)
   else {
     connections.preconnect(kekHost, 2)

@@ -36,3 +36,11 @@ export const actionNamedPeer: Peer = {
   unavailable: async () => undefined,
   run: (world) => runOnce(world, { ...actionInputs(world), 'secret-name': newSecretName('named') })
 }
+
+/** The same through Azure Resource Manager (subscription-id): resource IDs and ADE's vault checks, within 1.3× (issue 8). */
+export const actionArmPeer: Peer = {
+  id: 'action-arm',
+  label: 'this action, with subscription-id',
+  unavailable: async () => undefined,
+  run: (world) => runOnce(world, { ...actionInputs(world), 'subscription-id': world.azure.keyVault.vault(VAULT).subscriptionId })
+}

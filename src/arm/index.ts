@@ -1,13 +1,13 @@
 /**
  * Everything the run does in Azure Resource Manager, loaded only when it is used: one ARM
  * token, the two vault resources, their checks and the caller's permissions, all read while
- * the Key Vault work goes on. `readVaultResources` finds every failing check;
- * `enforceVaultChecks` reports them and fails the run before anything is stored.
+ * the Key Vault work goes on. It finds every failing check; the run (src/arm-read.ts) reports
+ * them and fails before anything is stored.
  */
-import type { AccessToken, TokenCredential } from '@azure/core-auth'
+import type { AccessToken } from '@azure/core-auth'
 import * as core from '@actions/core'
 import { ActionableError } from '../actionable-error.ts'
-import { type CheckRow, writeCheckTable } from '../check-table.ts'
+import type { CheckRow } from '../check-table.ts'
 import type { Connections } from '../connections.ts'
 import type { VaultIds } from '../encryption-settings.ts'
 import type { Settings } from '../inputs.ts'
@@ -23,10 +23,15 @@ export interface ArmResult extends VaultIds {
   readonly rows: readonly CheckRow[]
 }
 
-export async function readVaultResources(credential: TokenCredential, settings: Settings, connections: Connections): Promise<ArmResult> {
+/** `armToken`: the run's one ARM token, asked for by the caller as early as it could. */
+export async function readVaultResources(
+  armToken: Promise<AccessToken | null>,
+  settings: Settings,
+  connections: Connections
+): Promise<ArmResult> {
   const arm = settings.arm!
   const scope = settings.cloud.armScope
-  const token = credential.getToken(scope).then((t) => {
+  const token = armToken.then((t) => {
     if (!t) throw new ActionableError(`No Azure Resource Manager token for ${scope}; the credential returned none.`)
     core.setSecret(t.token)
     return t
@@ -72,25 +77,6 @@ export async function readVaultResources(credential: TokenCredential, settings: 
   core.info(`Vault resources: ${vault.id}${sameVault ? '' : `, ${kekVault.id}`}`)
   const vaultNames = sameVault ? [settings.vault.name] : [settings.vault.name, settings.kek.vault.name]
   return { vaultId: vault.id, kekVaultId: kekVault.id, checks, rows: armCheckRows(vaultNames, checks) }
-}
-
-/** Reports every check (warnings, the summary's table); throws, after naming every failing one, if any failed. */
-export async function enforceVaultChecks(result: ArmResult, warn: (message: string) => void): Promise<ArmResult> {
-  const { checks } = result
-  checks.filter((c) => c.level === 'warning').forEach((c) => warn(c.message))
-  // A summary that cannot be written must not hide what the checks found.
-  await writeCheckTable('Vault checks (Azure Resource Manager)', result.rows).catch((error: unknown) =>
-    core.debug(`No check table in the summary: ${String(error)}`)
-  )
-  const errors = checks.filter((c) => c.level === 'error')
-  const last = errors.at(-1)
-  if (last) {
-    errors.slice(0, -1).forEach((c) => core.error(c.message))
-    throw new ActionableError(
-      `${last.message} (${errors.length} vault ${errors.length === 1 ? 'check' : 'checks'} failed; nothing was stored.)`
-    )
-  }
-  return result
 }
 
 /** The `oid` claim of an access token; the token itself is never printed. */
