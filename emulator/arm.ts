@@ -1,4 +1,5 @@
-// Tiny Azure Resource Manager stand-in: what `az login --service-principal` reads afterwards, and the
+// Tiny Azure Resource Manager stand-in: what `az login --service-principal` reads afterwards, virtual
+// machines for `az vm encryption enable` (emulator/arm/virtual-machines.ts), and the
 // Key Vault vault resources (by ID, by `$filter`, and the caller's permissions on them), in all three clouds.
 import {
   armError,
@@ -16,6 +17,7 @@ import { CLOUDS, MANAGEMENT_RESOURCE, type Cloud } from './clouds.ts'
 import { bearerToken, jsonResponse, type HostService, type ServiceRequest, type ServiceResponse } from './http-types.ts'
 import { decodeJwt, nowSec, verifyJwtSignature, type SigningKey } from './jwt.ts'
 import type { Vault } from './keyvault/vault-store.ts'
+import { VirtualMachines } from './arm/virtual-machines.ts'
 
 export interface Subscription {
   subscriptionId: string
@@ -26,6 +28,8 @@ export interface Subscription {
 export class Arm implements HostService {
   readonly name = 'arm'
   readonly subscriptions: Subscription[] = []
+  /** Virtual machines and their extensions, for `az vm encryption enable`. */
+  readonly virtualMachines = new VirtualMachines()
   /** Reader assignments above the vault (a resource group or subscription ID, lower case). */
   private readonly readerScopes: Array<{ objectId: string; scope: string }> = []
   private readonly entraKey: SigningKey
@@ -115,6 +119,8 @@ export class Arm implements HostService {
         operation: 'listTenants'
       }
     }
+    const vmAnswer = this.virtualMachines.handle(req.method, req.path, req.query, req.body)
+    if (vmAnswer) return { ...vmAnswer, authenticated: true }
     const vaultAnswer = this.vaultRequest(req.method, path, req.query, cloudOfArmHost(req.hostname)!, String(jwt.payload['oid']))
     if (vaultAnswer) return { ...vaultAnswer, authenticated: true }
     return jsonResponse(404, {
@@ -157,7 +163,9 @@ export class Arm implements HostService {
       return { ...jsonResponse(200, { value: vault ? vaultPermissions(vault, oid) : [] }), operation: 'vaultPermissions' }
     }
     if (!vault) {
-      const rgExists = vaults.some((v) => v.subscriptionId === sub && v.resourceGroup.toLowerCase() === rg)
+      const rgExists =
+        vaults.some((v) => v.subscriptionId === sub && v.resourceGroup.toLowerCase() === rg) ||
+        this.virtualMachines.vms.some((vm) => vm.subscriptionId === sub && vm.resourceGroup.toLowerCase() === rg)
       if (!rgExists) return armError(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`)
       return resourceNotFound(VAULT_TYPE, name, rg)
     }

@@ -1,0 +1,256 @@
+/**
+ * Interop: what the action's ARM outputs are for, fed to clients this project did not write,
+ * against the ARM stand-in.
+ *
+ * - Debian's azure-cli 2.45 `az vm encryption enable` with the action's key-vault-id and kek-url,
+ *   for a VM in another resource group than the vault: its client-side validation
+ *   (vm/disk_encryption.py, _verify_keyvault_good_for_encryption) passes, and the extension PUT
+ *   carries KeyVaultResourceId, KekVaultResourceId and KeyEncryptionKeyURL equal to the outputs.
+ *   A bare vault name is resolved in the VM's resource group and fails: the case the output is for.
+ *   az runs in-process (az_in_process.py) with compute's default api-version at 2022-08-01, where
+ *   Debian's azure-mgmt-compute 29.0.0 stops; the KEK is given by URL (by name, az needs an old
+ *   Key Vault client Debian lacks).
+ * - The Azure SDK for Python's azure-mgmt-keyvault reads the stand-in's vault resource.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startLocalAzure, type LocalAzure } from '../../emulator/index.ts'
+import { runAction, type RunActionResult } from '../../emulator/runner.ts'
+import { announceSkip, findAz, PYTHON, pythonSdkMissing, runTool, type ToolResult } from './tools.ts'
+
+const AZ_IN_PROCESS = fileURLToPath(new URL('./az_in_process.py', import.meta.url))
+const ARM_VAULT_SCRIPT = fileURLToPath(new URL('./python_arm_vault.py', import.meta.url))
+const VAULT = 'kv-interop-ade'
+const KEK = 'ade-kek'
+const VM_GROUP = 'rg-vms'
+const VM = 'vm-ade'
+const SUBJECT = 'repo:contoso/infra:ref:refs/heads/main'
+
+const { az, missing: azMissing } = await findAz()
+const cliMissing =
+  azMissing ??
+  ((await runTool(PYTHON, ['-c', 'import azure.cli.core, azure.mgmt.compute, azure.mgmt.keyvault'], { PATH: '/usr/bin:/bin' })).code === 0
+    ? undefined
+    : `${PYTHON} cannot import azure.cli.core, azure.mgmt.compute and azure.mgmt.keyvault (Debian's azure-cli)`)
+if (cliMissing) announceSkip('az vm encryption interop', cliMissing)
+const sdkMissing =
+  (await pythonSdkMissing()) ??
+  ((await runTool(PYTHON, ['-c', 'import azure.mgmt.keyvault'], { PATH: '/usr/bin:/bin' })).code === 0
+    ? undefined
+    : `${PYTHON} cannot import azure.mgmt.keyvault (Debian's python3-azure)`)
+if (sdkMissing) announceSkip('azure-mgmt-keyvault interop', sdkMissing)
+
+describe('ARM outputs in clients this project did not write', () => {
+  let azure: LocalAzure
+  let configDir: string
+  let app: { clientId: string; objectId: string; tenantId: string }
+  let subscriptionId: string
+  let action: RunActionResult
+
+  beforeAll(async () => {
+    ;[azure, configDir] = await Promise.all([startLocalAzure(), mkdtemp(join(tmpdir(), 'azure-cli-ade-'))])
+    azure.keyVault.createVault(VAULT, { enabledForDiskEncryption: true, enablePurgeProtection: true })
+    await azure.keyVault.createKey(VAULT, KEK, { size: 3072 })
+    app = azure.entra.registerApp({
+      federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }]
+    })
+    for (const role of ['Key Vault Crypto Service Encryption User', 'Key Vault Secrets Officer', 'Reader'] as const) {
+      azure.keyVault.grant(VAULT, app.objectId, role)
+    }
+    subscriptionId = azure.keyVault.vault(VAULT).subscriptionId
+    azure.arm.subscriptions.push({ subscriptionId, displayName: 'ADE interop', tenantId: app.tenantId })
+    // The VM is in its own resource group; the vault in rg-kv-interop-ade, as a shared security group would be.
+    azure.arm.virtualMachines.add({ subscriptionId, resourceGroup: VM_GROUP, name: VM, location: 'East US', osType: 'Linux' })
+    action = await runAction({
+      localAzure: azure,
+      inputs: {
+        'key-vault': VAULT,
+        'kek-name': KEK,
+        'client-id': app.clientId,
+        'tenant-id': app.tenantId,
+        'subscription-id': subscriptionId,
+        'os-type': 'linux'
+      },
+      timeoutMs: 60_000
+    })
+  }, 120_000)
+  afterAll(async () => {
+    await azure?.close()
+    if (configDir) await rm(configDir, { recursive: true, force: true })
+  })
+
+  const cliEnv = (): Record<string, string> => {
+    const e = azure.env()
+    return {
+      PATH: '/usr/bin:/bin',
+      HOME: configDir,
+      AZURE_CONFIG_DIR: configDir,
+      AZURE_CORE_COLLECT_TELEMETRY: 'no',
+      AZURE_CORE_NO_COLOR: '1',
+      AZURE_CORE_SURVEY_MESSAGE: 'no',
+      HTTPS_PROXY: e['HTTPS_PROXY']!,
+      HTTP_PROXY: e['HTTP_PROXY']!,
+      NO_PROXY: '',
+      REQUESTS_CA_BUNDLE: e['REQUESTS_CA_BUNDLE']!
+    }
+  }
+  const azInProcess = (args: string[]): Promise<ToolResult> =>
+    runTool(PYTHON, [AZ_IN_PROCESS, ...args, '--output', 'json'], cliEnv(), { timeoutMs: 120_000 })
+  const trafficText = () => azure.requests.map((q) => `${q.status} ${q.method} ${q.host}${q.path} ${q.operation ?? ''}`).join('\n')
+
+  test('the action gave the resource IDs and the KEK URL', () => {
+    expect({ exitCode: action.exitCode, errors: action.stdout.split('\n').filter((l) => l.startsWith('::error::')) }).toEqual({
+      exitCode: 0,
+      errors: []
+    })
+    expect(action.outputs['key-vault-id']).toBe(
+      `/subscriptions/${subscriptionId}/resourceGroups/rg-${VAULT}/providers/Microsoft.KeyVault/vaults/${VAULT}`
+    )
+  })
+
+  const describeIfCli = cliMissing ? describe.skip : describe
+  describeIfCli('Debian azure-cli 2.45: az vm encryption enable', () => {
+    beforeAll(async () => {
+      const login = await runTool(
+        az!,
+        [
+          'login',
+          '--service-principal',
+          '-u',
+          app.clientId,
+          '-t',
+          app.tenantId,
+          '--federated-token',
+          azure.github.mint(),
+          '--output',
+          'json'
+        ],
+        cliEnv(),
+        { timeoutMs: 90_000 }
+      )
+      expect({ code: login.code, stderr: login.stderr }).toMatchObject({ code: 0 })
+      expect(login.json).toEqual([expect.objectContaining({ id: subscriptionId, isDefault: true })])
+    }, 120_000)
+
+    test('with key-vault-id and kek-url: passes its validation; the extension PUT carries the outputs', async () => {
+      azure.clearLogs()
+      const r = await azInProcess([
+        'vm',
+        'encryption',
+        'enable',
+        '--resource-group',
+        VM_GROUP,
+        '--name',
+        VM,
+        '--disk-encryption-keyvault',
+        action.outputs['key-vault-id']!,
+        '--key-encryption-key',
+        action.outputs['kek-url']!,
+        '--key-encryption-keyvault',
+        action.outputs['kek-vault-id']!,
+        '--volume-type',
+        'OS'
+      ])
+      console.log(`az vm encryption enable: ${r.durationMs} ms`)
+      expect({ code: r.code, stderr: r.stderr, traffic: trafficText() }).toMatchObject({ code: 0 })
+      const arm = azure.requests.filter((q) => q.host === 'management.azure.com')
+      console.log(`az vm encryption enable, ARM requests: ${arm.map((q) => `${q.method} ${q.operation ?? q.path} ${q.status}`).join(', ')}`)
+      expect(arm.map((q) => q.operation)).toEqual(
+        expect.arrayContaining(['getVm', 'getVault', 'putVmExtension', 'getVmExtensionInstanceView'])
+      )
+      expect(arm.find((q) => q.operation === 'getVault')?.query['api-version']).toBe('2022-07-01')
+      const puts = azure.arm.virtualMachines.extensionPuts
+      expect(puts).toHaveLength(1)
+      const put = puts[0]!
+      expect(put.vmId).toMatch(new RegExp(`/resourceGroups/${VM_GROUP}/providers/Microsoft.Compute/virtualMachines/${VM}$`))
+      expect(put.name).toBe('AzureDiskEncryptionForLinux')
+      const settings = (put.body['properties'] as { settings: Record<string, string> }).settings
+      expect(settings).toMatchObject({
+        KeyVaultResourceId: action.outputs['key-vault-id'],
+        KekVaultResourceId: action.outputs['kek-vault-id'],
+        KeyEncryptionKeyURL: action.outputs['kek-url'],
+        KeyVaultURL: `https://${VAULT}.vault.azure.net`,
+        EncryptionOperation: 'EnableEncryption',
+        VolumeType: 'OS'
+      })
+      // The same IDs as encryption-settings carries, for templates.
+      const encryption = JSON.parse(action.outputs['encryption-settings']!)
+      expect(encryption.diskEncryptionKey.sourceVault.id).toBe(settings['KeyVaultResourceId'])
+      expect(encryption.keyEncryptionKey).toEqual({
+        keyUrl: settings['KeyEncryptionKeyURL'],
+        sourceVault: { id: settings['KekVaultResourceId'] }
+      })
+    }, 150_000)
+
+    test('with the bare vault name instead: az looks in the VM resource group and fails with a 404', async () => {
+      azure.clearLogs()
+      const before = azure.arm.virtualMachines.extensionPuts.length
+      const r = await azInProcess([
+        'vm',
+        'encryption',
+        'enable',
+        '--resource-group',
+        VM_GROUP,
+        '--name',
+        VM,
+        '--disk-encryption-keyvault',
+        VAULT,
+        '--key-encryption-key',
+        action.outputs['kek-url']!,
+        '--volume-type',
+        'OS'
+      ])
+      expect(r.code).not.toBe(0)
+      expect(r.stderr).toMatch(new RegExp(`ResourceNotFound.*Microsoft.KeyVault/vaults/${VAULT}' under resource group '${VM_GROUP}'`, 's'))
+      expect(azure.requests.filter((q) => q.status === 404).map((q) => q.path)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(new RegExp(`/resourceGroups/${VM_GROUP}/providers/Microsoft.KeyVault/vaults/${VAULT}$`, 'i'))
+        ])
+      )
+      expect(azure.arm.virtualMachines.extensionPuts).toHaveLength(before)
+    }, 150_000)
+  })
+
+  const describeIfSdk = sdkMissing ? describe.skip : describe
+  describeIfSdk('Azure SDK for Python: azure-mgmt-keyvault', () => {
+    test('reads the vault resource the action read: id, location and the properties ADE depends on', async () => {
+      azure.clearLogs()
+      const r = await runTool(
+        PYTHON,
+        [ARM_VAULT_SCRIPT],
+        {
+          PATH: '/usr/bin:/bin',
+          HOME: configDir,
+          PYTHONDONTWRITEBYTECODE: '1',
+          ...azure.env(),
+          TENANT_ID: app.tenantId,
+          CLIENT_ID: app.clientId,
+          SUBSCRIPTION_ID: subscriptionId,
+          RESOURCE_GROUP: `rg-${VAULT}`,
+          VAULT_NAME: VAULT
+        },
+        { timeoutMs: 60_000 }
+      )
+      expect({ code: r.code, json: r.json, stderr: r.stderr }).toMatchObject({ code: 0, json: { ok: true } })
+      console.log(`azure-mgmt-keyvault ${r.json.version}: ${r.durationMs} ms`)
+      expect(r.json).toMatchObject({
+        id: action.outputs['key-vault-id'],
+        name: VAULT,
+        location: 'eastus',
+        vaultUri: `https://${VAULT}.vault.azure.net/`,
+        enabledForDiskEncryption: true,
+        enableSoftDelete: true,
+        enablePurgeProtection: true,
+        enableRbacAuthorization: true,
+        bypass: 'AzureServices',
+        defaultAction: 'Allow'
+      })
+      expect(azure.requests.filter((q) => q.operation === 'getVault').map((q) => [q.status, q.query['api-version']])).toEqual([
+        [200, '2022-07-01']
+      ])
+    }, 90_000)
+  })
+})
