@@ -40,6 +40,7 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   return m ? m[1]!.trim() : ''
 }
 
+/** A pause in serving; it never keeps a process alive by itself (a test that ends while a stalled request waits). */
 export function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve()
 }

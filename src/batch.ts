@@ -4,6 +4,7 @@
  * flight finish, so the caller can report exactly what was stored.
  */
 import { type Bek, type BekJob, makeBek } from './bek.ts'
+import type { Settings } from './inputs.ts'
 
 export interface BatchResult {
   /** Stored (or reused) BEKs, in input order. */
@@ -40,4 +41,16 @@ export async function makeBeks(
     error,
     missing: names.filter((_, index) => results[index] === undefined)
   }
+}
+
+/** What a re-run should look like after some BEKs of a batch were stored. */
+export function batchFailureAdvice(settings: Settings, stored: number): string {
+  const total = settings.secretNames.length
+  if (stored === 0 || total === 1) return ''
+  const rest = !settings.secretNamesMayExist
+    ? `generated names differ on every run, so run again with count: ${total - stored} to make the rest.`
+    : settings.ifExists === 'reuse'
+      ? 're-run to make the rest: if-exists: reuse keeps the stored ones.'
+      : 're-run with if-exists: reuse to make the rest without duplicates.'
+  return ` ${stored} of ${total} BEKs were stored (see the secrets output); ${rest}`
 }

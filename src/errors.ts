@@ -109,7 +109,7 @@ function describeSignInError(code: string, message: string, { clientId, tenantId
 function describeVaultError(error: VaultError): string {
   const grant = GRANTS[error.operation]
   const vault = untrusted(safeHost(error.url) ?? error.url)
-  const said = `Key Vault said: ${untrusted(error.code, 100)}${error.innerCode ? `/${untrusted(error.innerCode, 100)}` : ''}: ${untrusted(firstLine(error.message), 300)}`
+  const said = vaultSaid(error)
   if (error.status >= 300 && error.status < 400) {
     const to = error.location ? ` to ${untrusted(error.location, 300)}` : ''
     return (
@@ -151,6 +151,14 @@ function describeVaultError(error: VaultError): string {
     return `Key Vault failed to ${grant.doing} (HTTP ${error.status}) after retries; re-run the job. ${said}${error.requestId ? ` (request ${untrusted(error.requestId, 100)})` : ''}`
   }
   return `Could not ${grant.doing} in ${vault} (HTTP ${error.status}). ${said}`
+}
+
+/** The error body's code and message, as far as it gave them. */
+function vaultSaid(error: VaultError): string {
+  const code = [error.code, error.innerCode].filter(Boolean).map((part) => untrusted(part, 100))
+  const reason = untrusted(firstLine(error.reason), 300)
+  const parts = [code.join('/'), reason].filter(Boolean)
+  return parts.length ? `Key Vault said: ${parts.join(': ')}` : 'Key Vault gave no reason'
 }
 
 function safeHost(url: string | undefined): string | undefined {

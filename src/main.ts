@@ -3,7 +3,7 @@
  * have the vault wrap, store as an ADE secret), then publish outputs and a summary.
  */
 import * as core from '@actions/core'
-import { makeBeks } from './batch.ts'
+import { batchFailureAdvice, makeBeks } from './batch.ts'
 import { type VaultIds, encryptionSettings } from './encryption-settings.ts'
 import type { Bek } from './bek.ts'
 import type { Connections } from './connections.ts'
@@ -67,7 +67,7 @@ export async function run(): Promise<void> {
     const keyFilesNote = keyFiles?.publish()
     const failure = describeFailure([arm?.error, result.error], errorContext())
     if (armRead) await writeVaultChecks(armRead)
-    await writeSummary({
+    const report = {
       settings,
       beks: result.beks,
       kekUrl: kek?.kid,
@@ -76,8 +76,10 @@ export async function run(): Promise<void> {
       missing: result.missing,
       keyFilesNote,
       vaultIds: arm?.value
-    })
-    if (failure) core.setFailed(`${failure}${partialFailureAdvice(settings, result.beks.length)}`)
+    }
+    // The summary is a convenience: failing to write it must not change, or hide, the outcome.
+    await writeSummary(report).catch(summaryNotWritten)
+    if (failure) core.setFailed(`${failure}${batchFailureAdvice(settings, result.beks.length)}`)
   } catch (error) {
     core.setFailed(describeError(error, errorContext()))
   } finally {
@@ -125,14 +127,9 @@ async function settle<T>(work: Promise<T>): Promise<{ value?: T; error?: unknown
   }
 }
 
-/** What a re-run should look like after some BEKs of a batch were stored. */
-function partialFailureAdvice(settings: Settings, stored: number): string {
-  const total = settings.secretNames.length
-  if (stored === 0 || total === 1) return ''
-  const rest = settings.secretNamesMayExist
-    ? 're-run with if-exists: reuse to make the rest without duplicates.'
-    : `generated names differ on every run, so run again with count: ${total - stored} to make the rest.`
-  return ` ${stored} of ${total} BEKs were stored (see the secrets output); ${rest}`
+function summaryNotWritten(error: unknown): void {
+  const reason = untrusted(error instanceof Error ? error.message : String(error), 300)
+  core.warning(`The job summary was not written (${reason}); the outputs and this log have the result.`)
 }
 
 function initialWarnings(settings: Settings): string[] {

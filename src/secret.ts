@@ -1,7 +1,7 @@
 /** Reads and stores the Key Vault secret that holds a wrapped BEK. */
 import * as core from '@actions/core'
 import { ActionableError } from './actionable-error.ts'
-import { checkSecretId, jsonAnswer } from './answer-checks.ts'
+import { checkSecretId } from './answer-checks.ts'
 import { describeError } from './errors.ts'
 import type { VaultRef } from './inputs.ts'
 import { untrusted } from './untrusted.ts'
@@ -29,7 +29,7 @@ const secretUrl = (vault: VaultRef, name: string): string => `${vault.url}/secre
 export async function readSecret(vault: VaultClient, ref: VaultRef, name: string): Promise<SecretBundle | undefined> {
   try {
     const url = `${secretUrl(ref, name)}/`
-    const bundle = await jsonAnswer(vault.jsonOrNotFound<SecretBundle | null>({ operation: 'getSecret', method: 'GET', url }), `GET ${url}`)
+    const bundle = await vault.jsonOrNotFound<SecretBundle | null>({ operation: 'getSecret', method: 'GET', url })
     if (bundle === null) throw new ActionableError(`Key Vault's answer to GET ${url} is null; re-run the step.`)
     if (bundle?.value) core.setSecret(bundle.value)
     return bundle
@@ -61,7 +61,7 @@ export async function storeSecret(
       }
       throw error
     })
-  return storedSecret(ref, name, await jsonAnswer(answer, request, maybeStored), request, maybeStored)
+  return storedSecret(ref, name, await answer, request, maybeStored)
 }
 
 /** Disables one stored version, so that neither ADE nor a later if-exists: reuse can use it. */

@@ -19,14 +19,15 @@ import {
 import * as core from '@actions/core'
 import type { Cloud } from './clouds.ts'
 import type { Connections } from './connections.ts'
+import { unreadableAnswer } from './unreadable-answer.ts'
 import { vaultNotFoundPolicy } from './vault-not-found.ts'
+import type { VaultOperation } from './vault-operation.ts'
 
 /** 7.5 is served in every cloud, sovereign ones included, and has all this action uses. */
 const API_VERSION = '7.5'
 const USER_AGENT = 'azure-bek-action/1'
 
-/** What the action does in Key Vault; errors name it to say which permission is missing. */
-export type VaultOperation = 'getKey' | 'wrapKey' | 'unwrapKey' | 'getSecret' | 'setSecret' | 'listSecrets' | 'listSecretVersions'
+export type { VaultOperation }
 
 export class VaultError extends Error {
   readonly operation: VaultOperation
@@ -34,6 +35,8 @@ export class VaultError extends Error {
   readonly status: number
   readonly code: string
   readonly innerCode?: string
+  /** What the error body said ('' when it said nothing). */
+  readonly reason: string
   readonly requestId?: string
   /** Where a redirect (3xx) pointed; never followed. */
   readonly location?: string
@@ -45,6 +48,7 @@ export class VaultError extends Error {
     this.status = response.status
     this.code = error.code ?? ''
     this.innerCode = error.innerCode
+    this.reason = error.message ?? ''
     this.requestId = response.headers.get('x-ms-request-id')
     this.location = response.headers.get('location')
   }
@@ -79,7 +83,7 @@ export class VaultClient {
   async json<T>(request: VaultRequest): Promise<T> {
     const { response, text } = await this.#send(request)
     if (response.status >= 300) throw new VaultError(request.operation, request.url, response, text)
-    return JSON.parse(text) as T
+    return parseAnswer<T>(request, text)
   }
 
   /** Like json(), but a 404 answer is `undefined` rather than an error. */
@@ -87,7 +91,7 @@ export class VaultClient {
     const { response, text } = await this.#send(request)
     if (response.status === 404) return undefined
     if (response.status >= 300) throw new VaultError(request.operation, request.url, response, text)
-    return JSON.parse(text) as T
+    return parseAnswer<T>(request, text)
   }
 
   /**
@@ -139,6 +143,14 @@ export class VaultClient {
 export function normaliseId(id: string): string {
   const url = new URL(id)
   return `https://${url.hostname.toLowerCase()}${url.pathname.replace(/\/$/, '')}`
+}
+
+function parseAnswer<T>(request: VaultRequest, text: string): T {
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    throw unreadableAnswer(request.operation, request.method, request.url, 'something that is not JSON')
+  }
 }
 
 function parseErrorBody(body: string): { code?: string; message?: string; innerCode?: string } {
