@@ -9,6 +9,13 @@ export interface FaultRule {
   body?: unknown
   /** Destroy the socket without answering (client sees ECONNRESET / socket hang up). */
   reset?: boolean
+  /**
+   * Handle the request normally (a PUT stores its version), then destroy the socket instead of
+   * answering: the answer is lost after the server acted.
+   */
+  resetAfterHandling?: boolean
+  /** Answer 200 with a JSON body that never ends (sent as fast as the client reads it). */
+  endlessBody?: boolean
   /** Delay before answering; without status/reset the request is then handled normally. */
   delayMs?: number
   /** With status: send the status, the headers and half the body, then nothing more (the connection stays open). */

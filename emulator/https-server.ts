@@ -75,6 +75,12 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
       req.socket.destroy()
       return
     }
+    if (fault.endlessBody) {
+      entry.fault = 'endless-body'
+      finish(200)
+      sendEndlessBody(res)
+      return
+    }
     if (fault.status !== undefined) {
       entry.fault = 'status'
       await sleep(opts.latencyMs)
@@ -83,7 +89,7 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
       finish(fault.status)
       return
     }
-    entry.fault = 'delay'
+    if (!fault.resetAfterHandling) entry.fault = 'delay'
   }
 
   const service = opts.services.find((s) => s.handles(hostname))
@@ -96,6 +102,12 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
   }
   entry.authenticated = response.authenticated ?? false
   if (response.operation) entry.operation = response.operation
+  if (fault?.resetAfterHandling) {
+    entry.fault = 'reset-after-handling'
+    finish(0)
+    req.socket.destroy()
+    return
+  }
   await sleep(opts.latencyMs)
   send(res, response)
   finish(response.status)
@@ -117,6 +129,20 @@ function send(res: ServerResponse, response: ServiceResponse, stall = false): vo
   res.writeHead(response.status, headers)
   if (stall) res.write(payload?.subarray(0, Math.floor(payload.length / 2)) ?? '')
   else res.end(response.status === 204 ? undefined : payload)
+}
+
+/** `{"value":"AAAA…` for as long as the client reads, honouring backpressure, until the socket closes. */
+function sendEndlessBody(res: ServerResponse): void {
+  const chunk = Buffer.alloc(64 * 1024, 'A')
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+  res.write('{"value":"')
+  const pump = (): void => {
+    let more = true
+    while (more && !res.destroyed) more = res.write(chunk)
+    if (!res.destroyed) res.once('drain', pump)
+  }
+  res.once('close', () => res.removeAllListeners('drain'))
+  pump()
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

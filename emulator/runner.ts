@@ -22,6 +22,8 @@ export interface RunActionOptions {
   /** What the main step saved with core.saveState, for a post step (as STATE_<name>). */
   state?: Record<string, string>
   timeoutMs?: number
+  /** Measure the step's peak resident set size (peakRssKiB). */
+  measureMemory?: boolean
 }
 
 export interface RunActionResult {
@@ -39,10 +41,13 @@ export interface RunActionResult {
   /** Date.now() just before the spawn, to place the stand-ins' log entries on the run's clock. */
   startedAt: number
   durationMs: number
+  /** With measureMemory: the process's peak resident set size, from getrusage at its exit. */
+  peakRssKiB?: number
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const POST_ENTRY = join(REPO_ROOT, 'dist', 'post', 'index.js')
+const PEAK_MEMORY = join(REPO_ROOT, 'emulator', 'peak-memory.ts')
 
 /** A job folder for several steps (see RunActionOptions.jobDir); the caller removes it. */
 export async function makeJobDir(): Promise<{ dir: string; workspace: string; runnerTemp: string }> {
@@ -95,8 +100,14 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
   Object.assign(env, options.env ?? {})
 
   const entry = options.entry ?? join(REPO_ROOT, 'dist', 'index.js')
+  const peakRssFile = join(dir, 'peak-rss')
+  if (options.measureMemory) env['PEAK_RSS_FILE'] = peakRssFile
   const started = Date.now()
-  const child = spawn(process.execPath, [entry], { env, cwd: env['GITHUB_WORKSPACE'], stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...(options.measureMemory ? ['--import', PEAK_MEMORY] : []), entry], {
+    env,
+    cwd: env['GITHUB_WORKSPACE'],
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
@@ -118,6 +129,7 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
     readFile(files.GITHUB_ENV, 'utf8'),
     readFile(files.GITHUB_STATE, 'utf8')
   ])
+  const peakRssKiB = options.measureMemory ? Number(await readFile(peakRssFile, 'utf8').catch(() => Number.NaN)) : undefined
   if (!options.jobDir) await rm(dir, { recursive: true, force: true })
   return {
     exitCode,
@@ -130,7 +142,8 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
     summary,
     state: parseFileCommand(stateText),
     startedAt: started,
-    durationMs
+    durationMs,
+    peakRssKiB
   }
 }
 

@@ -4,9 +4,11 @@ import { ActionableError } from './actionable-error.ts'
 import { checkSecretId } from './answer-checks.ts'
 import { describeError } from './errors.ts'
 import type { VaultRef } from './inputs.ts'
+import { type SecretItem, listSecretVersions } from './inventory/secret-list.ts'
 import { untrusted } from './untrusted.ts'
 import { CONTENT_TYPE, TAG_KEK_URL } from './tags.ts'
 import { type VaultClient, VaultError } from './vault-client.ts'
+import { isNetworkError } from './vault-retry.ts'
 
 export interface SecretBundle {
   id?: string
@@ -40,6 +42,17 @@ export async function readSecret(vault: VaultClient, ref: VaultRef, name: string
   }
 }
 
+/** How often a PUT whose answer was lost is sent again, each time after finding the vault had not stored it. */
+const RESENDS = 2
+/** The newest versions compared with a PUT whose answer was lost: a run's own is among the very last. */
+const CANDIDATES = 5
+
+/**
+ * Stores `value` as a new version of secret `name`, exactly once: when the answer to the PUT
+ * is lost (a reset, a timeout), the vault may have stored it, so its newest versions are read
+ * and ours, recognised by its wrapped value (unique to this attempt: RSA padding is random),
+ * is the result; the PUT is sent again only when the vault has no such version.
+ */
 export async function storeSecret(
   vault: VaultClient,
   ref: VaultRef,
@@ -48,20 +61,61 @@ export async function storeSecret(
   tags: Record<string, string>
 ): Promise<StoredSecret> {
   const body = JSON.stringify({ value, contentType: CONTENT_TYPE, tags, attributes: { enabled: true } })
-  const request = `PUT ${secretUrl(ref, name)}`
+  const url = secretUrl(ref, name)
+  const request = `PUT ${url}`
   const maybeStored =
     `A version may have been stored: list them with az keyvault secret list-versions --vault-name ${ref.name} --name ${name}, ` +
     'disable any you did not expect (az keyvault secret set-attributes --enabled false), then re-run with if-exists: new-version.'
-  const answer = vault
-    .json<SecretBundle | null>({ operation: 'setSecret', method: 'PUT', url: secretUrl(ref, name), body })
-    .catch((error: unknown) => {
+  for (let resends = 0; ; resends++) {
+    try {
+      const answer = await vault.json<SecretBundle | null>({ operation: 'setSecret', method: 'PUT', url, body })
+      return storedSecret(ref, name, answer, request, maybeStored)
+    } catch (error) {
       // Whatever redirected the PUT may have passed it on first.
       if (error instanceof VaultError && error.status >= 300 && error.status < 400) {
         throw new ActionableError(`${describeError(error, {})} ${maybeStored}`, { cause: error })
       }
-      throw error
-    })
-  return storedSecret(ref, name, await answer, request, maybeStored)
+      if (!isNetworkError(error) || resends >= RESENDS) throw error
+      const lost = `The answer to ${request} was lost (${untrusted(error.code, 40)})`
+      const ours = await findStoredVersion(vault, ref, name, value, lost)
+      if (ours) {
+        core.info(`${lost}; the vault had stored version ${ours.version}; not stored again.`)
+        return ours
+      }
+      core.info(`${lost}; the vault had not stored it; sending it again.`)
+    }
+  }
+}
+
+/** The version of `name` whose value is `value`, among the newest few wrapped BEKs, if the vault has it. */
+async function findStoredVersion(
+  vault: VaultClient,
+  ref: VaultRef,
+  name: string,
+  value: string,
+  lost: string
+): Promise<StoredSecret | undefined> {
+  let versions: SecretItem[]
+  try {
+    versions = await listSecretVersions(vault, ref.url, name)
+  } catch (error) {
+    // No secret of that name: nothing was stored under it.
+    if (error instanceof VaultError && error.status === 404) return undefined
+    throw new ActionableError(
+      `${lost}, and the vault's versions of '${name}' could not be read to find out whether it stored it: ${describeError(error, {})} ` +
+        `Check with az keyvault secret list-versions --vault-name ${ref.name} --name ${name}, then re-run with if-exists: reuse to keep a stored one.`,
+      { cause: error }
+    )
+  }
+  const candidates = versions
+    .filter((version) => version.enabled && version.contentType === CONTENT_TYPE)
+    .sort((a, b) => (b.created ?? 0) - (a.created ?? 0))
+    .slice(0, CANDIDATES)
+  for (const candidate of candidates) {
+    const bundle = await vault.json<SecretBundle | null>({ operation: 'getSecret', method: 'GET', url: candidate.id })
+    if (bundle?.value === value) return storedSecret(ref, name, bundle, `GET ${candidate.id}`)
+  }
+  return undefined
 }
 
 /** Disables one stored version, so that neither ADE nor a later if-exists: reuse can use it. */

@@ -49,10 +49,10 @@ export function openSession(
   return {
     connections,
     credential,
-    vault: new VaultClient(credential, settings.cloud, connections, vaultUrls),
+    vault: new VaultClient(credential, settings.cloud, connections, vaultUrls, deadline),
     pacer: new VaultPacer(),
     deadline,
-    vaultFor: (urls) => new VaultClient(credential, settings.cloud, connections, urls),
+    vaultFor: (urls) => new VaultClient(credential, settings.cloud, connections, urls, deadline),
     errorContext: () => ({ ...auth, oidcClaims: idToken?.claims, authorityHost: new URL(settings.cloud.authorityHost).host })
   }
 }

@@ -9,11 +9,16 @@ import type { Connections, PendingRequest } from './connections.ts'
 import { untrusted } from './untrusted.ts'
 
 export class StepDeadline {
+  readonly seconds: number
+  readonly #endsAt: number
   readonly #timer: NodeJS.Timeout
   readonly #passed: Promise<never>
+  readonly #abort = new AbortController()
   #expired = false
 
   constructor(seconds: number, connections: Connections) {
+    this.seconds = seconds
+    this.#endsAt = Date.now() + seconds * 1000
     let fail: (error: Error) => void = () => undefined
     this.#passed = new Promise<never>((_, reject) => (fail = reject))
     this.#passed.catch(() => undefined)
@@ -22,6 +27,7 @@ export class StepDeadline {
       const error = new ActionableError(describeExpiry(seconds, connections.pending()))
       connections.close()
       fail(error)
+      this.#abort.abort(error)
     }, seconds * 1000)
     // Requests in flight keep the process alive; the deadline alone never should.
     this.#timer.unref()
@@ -29,6 +35,15 @@ export class StepDeadline {
 
   get expired(): boolean {
     return this.#expired
+  }
+
+  /** Aborted when the deadline passes: a wait given it ends then (a retry's back-off, say). */
+  get signal(): AbortSignal {
+    return this.#abort.signal
+  }
+
+  remainingMs(): number {
+    return this.#endsAt - Date.now()
   }
 
   /** `work`'s outcome, or the deadline's error if it passes first. */

@@ -1,10 +1,11 @@
 /**
- * One Key Vault pipeline for the whole run, built from the Azure SDK's own parts: its retry
- * (429 with Retry-After, transient 5xx and network errors, bounded), user agent and
- * bearer-token policies, over the run's keep-alive connections. One pipeline means one token
+ * One Key Vault pipeline for the whole run, built from the Azure SDK's own parts: a retry
+ * bounded by the step's deadline (vault-retry.ts), user agent and bearer-token policies, over
+ * the run's keep-alive connections. Every answer is read up to MAX_ANSWER_BYTES. One pipeline means one token
  * cache for every call, and because the token scope comes from the cloud table no request is
  * spent on the unauthenticated challenge that each SDK client sends first.
  */
+import type { Readable } from 'node:stream'
 import type { TokenCredential } from '@azure/core-auth'
 import {
   type HttpClient,
@@ -19,13 +20,18 @@ import {
 import * as core from '@actions/core'
 import type { Cloud } from './clouds.ts'
 import type { Connections } from './connections.ts'
+import { waitRefused } from './throttled.ts'
 import { unreadableAnswer } from './unreadable-answer.ts'
 import { vaultNotFoundPolicy } from './vault-not-found.ts'
 import type { VaultOperation } from './vault-operation.ts'
+import { type DeadlineClock, WaitRefused, vaultRetryPolicy } from './vault-retry.ts'
 
 /** 7.5 is served in every cloud, sovereign ones included, and has all this action uses. */
 const API_VERSION = '7.5'
 const USER_AGENT = 'azure-bek-action/1'
+/** Far more than any answer this action asks for (a page of 25 secrets is a few KiB). */
+const MAX_ANSWER_BYTES = 1024 * 1024
+const STREAM_EVERY_ANSWER = new Set([Number.POSITIVE_INFINITY])
 
 export type { VaultOperation }
 
@@ -69,11 +75,13 @@ export class VaultClient {
   readonly #hosts: ReadonlySet<string>
 
   /** `vaultUrls`: the only vaults this client will send a token to (validated inputs), the key-vault input first. */
-  constructor(credential: TokenCredential, cloud: Cloud, connections: Connections, vaultUrls: readonly string[]) {
+  constructor(credential: TokenCredential, cloud: Cloud, connections: Connections, vaultUrls: readonly string[], deadline: DeadlineClock) {
     this.#connections = connections
     this.#hosts = new Set(vaultUrls.map((url) => new URL(url).hostname))
     // Key Vault never redirects; following one would send a write (and its token) where it was not asked to go.
     this.#pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT }, redirectOptions: { maxRetries: 0 } })
+    this.#pipeline.removePolicy({ phase: 'Retry' })
+    this.#pipeline.addPolicy(vaultRetryPolicy(deadline), { phase: 'Retry' })
     this.#pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: cloud.vaultScope }), { phase: 'Sign' })
     this.#pipeline.addPolicy(vaultNotFoundPolicy(cloud, vaultUrls[0] ?? ''), { afterPhase: 'Retry' })
     this.#httpClient = createDefaultHttpClient()
@@ -81,14 +89,16 @@ export class VaultClient {
 
   /** Sends a request and returns the parsed JSON body; any non-2xx answer throws a VaultError. */
   async json<T>(request: VaultRequest): Promise<T> {
-    const { response, text } = await this.#send(request)
+    const { response, body } = await this.#send(request)
+    const text = body.toString('utf8')
     if (response.status >= 300) throw new VaultError(request.operation, request.url, response, text)
     return parseAnswer<T>(request, text)
   }
 
   /** Like json(), but a 404 answer is `undefined` rather than an error. */
   async jsonOrNotFound<T>(request: VaultRequest): Promise<T | undefined> {
-    const { response, text } = await this.#send(request)
+    const { response, body } = await this.#send(request)
+    const text = body.toString('utf8')
     if (response.status === 404) return undefined
     if (response.status >= 300) throw new VaultError(request.operation, request.url, response, text)
     return parseAnswer<T>(request, text)
@@ -99,19 +109,16 @@ export class VaultClient {
    * key material; the caller zeroes them.
    */
   async bytes(request: VaultRequest): Promise<Buffer> {
-    const { response, chunks, text } = await this.#send(request, true)
-    const body = Buffer.concat(chunks)
-    for (const chunk of chunks) chunk.fill(0)
+    const { response, body } = await this.#send(request)
     if (response.status >= 300) {
-      // Only 200 answers are streamed; an error's body arrives as text.
-      const said = body.length > 0 ? body.toString('utf8') : text
+      const said = body.toString('utf8')
       body.fill(0)
       throw new VaultError(request.operation, request.url, response, said)
     }
     return body
   }
 
-  async #send(request: VaultRequest, stream = false): Promise<{ response: PipelineResponse; text: string; chunks: Buffer[] }> {
+  async #send(request: VaultRequest): Promise<{ response: PipelineResponse; body: Buffer }> {
     const url = new URL(request.url)
     // Some URLs come from the vault's answers (a key's kid); never let one carry the token elsewhere.
     if (url.protocol !== 'https:' || !this.#hosts.has(url.hostname)) {
@@ -125,14 +132,45 @@ export class VaultClient {
       headers: createHttpHeaders(request.body === undefined ? {} : { 'content-type': 'application/json' })
     })
     pipelineRequest.agent = this.#connections.agentFor(url.hostname)
-    if (stream) pipelineRequest.streamResponseStatusCodes = new Set([200])
-    const response = await this.#pipeline.sendRequest(this.#httpClient, pipelineRequest)
-    const chunks: Buffer[] = []
-    if (response.readableStreamBody) {
-      for await (const chunk of response.readableStreamBody) chunks.push(chunk as Buffer)
+    // Streamed, every answer is read here, and no further than MAX_ANSWER_BYTES.
+    pipelineRequest.streamResponseStatusCodes = STREAM_EVERY_ANSWER
+    let response: PipelineResponse
+    try {
+      response = await this.#pipeline.sendRequest(this.#httpClient, pipelineRequest)
+    } catch (error) {
+      if (!(error instanceof WaitRefused)) throw error
+      ;(error.response?.readableStreamBody as Readable | undefined)?.destroy()
+      throw waitRefused(request.operation, request.method, request.url, error)
     }
+    const body = await readAnswer(request, response)
     core.debug(`${request.method} ${request.url} -> ${response.status} (${Date.now() - started} ms)`)
-    return { response, text: response.bodyAsText ?? '', chunks }
+    return { response, body }
+  }
+}
+
+/**
+ * The answer's body, read to its end or MAX_ANSWER_BYTES: a larger 2xx answer is an error
+ * naming the request, a larger error answer is cut there (its first line is all that is shown).
+ * The chunks are zeroed: an unwrap's answer holds a key.
+ */
+async function readAnswer(request: VaultRequest, response: PipelineResponse): Promise<Buffer> {
+  const stream = response.readableStreamBody as Readable | undefined
+  if (!stream) return Buffer.from(response.bodyAsText ?? '')
+  const chunks: Buffer[] = []
+  let size = 0
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer)
+      size += (chunk as Buffer).length
+      if (size <= MAX_ANSWER_BYTES) continue
+      if (response.status >= 300) break
+      throw unreadableAnswer(request.operation, request.method, request.url, `larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`)
+    }
+    return Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES)
+  } finally {
+    // An answer read to its end leaves its connection for the next request.
+    if (!stream.readableEnded) stream.destroy()
+    for (const chunk of chunks) chunk.fill(0)
   }
 }
 
@@ -149,7 +187,7 @@ function parseAnswer<T>(request: VaultRequest, text: string): T {
   try {
     return JSON.parse(text) as T
   } catch {
-    throw unreadableAnswer(request.operation, request.method, request.url, 'something that is not JSON')
+    throw unreadableAnswer(request.operation, request.method, request.url, 'not JSON')
   }
 }
 

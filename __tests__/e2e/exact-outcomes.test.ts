@@ -47,9 +47,9 @@ describe('a 2xx answer that is not JSON names the request and what it means', ()
     const result = await world.run({ 'os-type': 'linux', 'secret-name': 'bad-json-put' })
     expect(result.exitCode).toBe(1)
     expect(errors(result)).toEqual([
-      "::error::Key Vault answered the secret PUT for 'bad-json-put' with something that is not JSON. The vault may have stored it: " +
-        're-run with if-exists: reuse to keep what it stored rather than store a second version ' +
-        `(az keyvault secret list-versions --vault-name ${VAULT} --name bad-json-put shows it).`
+      `::error::Key Vault's answer to PUT https://${VAULT_HOST}/secrets/bad-json-put is not JSON (the secret PUT for 'bad-json-put'). ` +
+        "A version may have been stored as secret 'bad-json-put': re-run with if-exists: reuse to keep it rather than store a second one " +
+        `(az keyvault secret list-versions --vault-name ${VAULT} --name bad-json-put lists them).`
     ])
     expect(JSON.parse(result.outputs['secrets'] ?? 'null')).toEqual([])
     expect(result.summary).toContain('bad-json-put')
@@ -61,16 +61,126 @@ describe('a 2xx answer that is not JSON names the request and what it means', ()
     expect(result.exitCode).toBe(1)
     expect(errors(result)).toEqual([
       expect.stringMatching(
-        /^::error::Key Vault answered the wrapkey request for key 'disk-kek' with something that is not JSON; nothing was stored\. Re-run the step; .*bek-e2e\.vault\.azure\.net/
+        /^::error::Key Vault's answer to POST https:\/\/bek-e2e\.vault\.azure\.net\/keys\/disk-kek\/wrapkey is not JSON \(the wrapkey request for key 'disk-kek'\)\. Nothing was stored; re-run the step\. .*bek-e2e\.vault\.azure\.net/
       )
     ])
     expect(world.versions('bad-json-wrap')).toHaveLength(0)
   })
 
-  test('an error without a body says so, not "Key Vault said: : HTTP 307"', async () => {
-    world.azure.faults.add({ host: VAULT_HOST, method: 'GET', path: /\/keys\/disk-kek/, status: 307 })
-    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'no-body-307' })
+  test('an error without a body says so, not "Key Vault said: : HTTP 400"', async () => {
+    world.azure.faults.add({ host: VAULT_HOST, method: 'GET', path: /\/keys\/disk-kek/, status: 400 })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'no-body-400' })
     expect(result.exitCode).toBe(1)
-    expect(errors(result)).toEqual([`::error::Could not read the KEK in ${VAULT_HOST} (HTTP 307). Key Vault gave no reason`])
+    expect(errors(result)).toEqual([`::error::Could not read the KEK in ${VAULT_HOST} (HTTP 400). Key Vault gave no reason`])
   })
+})
+
+describe('throttling is waited out only within bounds', () => {
+  const throttled = (retryAfter: string) => ({
+    host: VAULT_HOST,
+    method: 'PUT',
+    path: /\/secrets\//,
+    status: 429,
+    headers: { 'retry-after': retryAfter },
+    body: { error: { code: 'Throttled', message: 'Request was not processed because too many requests were received.' } }
+  })
+
+  test('Retry-After: 86400 on the PUT fails fast, with advice', async () => {
+    world.azure.faults.add(throttled('86400'))
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'throttled-day' })
+    expect(result.exitCode).toBe(1)
+    expect(result.durationMs).toBeLessThan(10_000)
+    expect(errors(result)).toEqual([
+      "::error::Key Vault throttled the secret PUT for 'throttled-day' (HTTP 429) and asked to wait 86400 s, longer than the 60 s this action waits. " +
+        `To stay under the vault's limits, lower max-parallel, or run fewer jobs against ${VAULT} at once; ` +
+        'for a batch, re-run with if-exists: reuse to keep the BEKs already stored.'
+    ])
+    expect(world.versions('throttled-day')).toHaveLength(0)
+    expect(world.azure.requests.filter((r) => r.method === 'PUT')).toHaveLength(1)
+  }, 30_000)
+
+  test('a wait that would end past the deadline fails now, naming it', async () => {
+    world.azure.faults.add(throttled('45'))
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'throttled-deadline', 'timeout-seconds': '20' })
+    expect(result.exitCode).toBe(1)
+    expect(result.durationMs).toBeLessThan(10_000)
+    expect(errors(result)).toEqual([
+      expect.stringMatching(
+        /^::error::Key Vault throttled the secret PUT for 'throttled-deadline' \(HTTP 429\) and asked to wait 45 s, past the step's deadline \(timeout-seconds: 20, 1\d s left\)\. Raise timeout-seconds, or lower max-parallel/
+      )
+    ])
+  }, 30_000)
+
+  test('a short wait is honoured, and the BEK stored once', async () => {
+    world.azure.faults.add(throttled('2'))
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'throttled-briefly' })
+    expect(result.exitCode).toBe(0)
+    expect(result.durationMs).toBeGreaterThanOrEqual(2000)
+    const puts = world.azure.requests.filter((r) => r.method === 'PUT')
+    expect(puts).toHaveLength(2)
+    expect(puts[1]!.startMs - puts[0]!.startMs).toBeGreaterThanOrEqual(2000)
+    expect(world.versions('throttled-briefly')).toHaveLength(1)
+  })
+})
+
+describe('a lost answer to the PUT stores the BEK exactly once', () => {
+  const puts = (): number => world.azure.requests.filter((r) => r.method === 'PUT').length
+
+  test('a reset after the stand-in stored it: its version is found, kept and reported', async () => {
+    world.azure.faults.add({ host: VAULT_HOST, method: 'PUT', path: /\/secrets\/lost-answer$/, resetAfterHandling: true })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'lost-answer' })
+    expect(result.exitCode).toBe(0)
+    expect(errors(result)).toEqual([])
+    const versions = world.versions('lost-answer')
+    expect(versions).toHaveLength(1)
+    expect(puts()).toBe(1)
+    const version = versions[0]!.id.split('/').pop()
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `The answer to PUT https://${VAULT_HOST}/secrets/lost-answer was lost \\(E[A-Z]+\\); the vault had stored version ${version}; not stored again\\.`
+      )
+    )
+    expect(result.outputs['secret-url']).toBe(versions[0]!.id)
+    expect(result.outputs['secret-version']).toBe(version)
+    expect(result.summary).toContain(version)
+  })
+
+  test('among older versions (if-exists: new-version), the run finds its own', async () => {
+    expect((await world.run({ 'os-type': 'linux', 'secret-name': 'lost-among' })).exitCode).toBe(0)
+    world.azure.clearLogs()
+    world.azure.faults.add({ host: VAULT_HOST, method: 'PUT', path: /\/secrets\/lost-among$/, resetAfterHandling: true })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'lost-among', 'if-exists': 'new-version' })
+    expect(result.exitCode).toBe(0)
+    const versions = world.versions('lost-among')
+    expect(versions).toHaveLength(2)
+    expect(puts()).toBe(1)
+    expect(result.outputs['secret-url']).toBe(versions[1]!.id)
+    expect(result.stdout).toContain(`the vault had stored version ${versions[1]!.id.split('/').pop()}; not stored again.`)
+  })
+
+  test('a reset before the stand-in stored it: sent again, stored once', async () => {
+    world.azure.faults.add({ host: VAULT_HOST, method: 'PUT', path: /\/secrets\/lost-unstored$/, reset: true })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'lost-unstored' })
+    expect(result.exitCode).toBe(0)
+    expect(world.versions('lost-unstored')).toHaveLength(1)
+    expect(puts()).toBe(2)
+    expect(result.stdout).toMatch(/lost-unstored was lost \(E[A-Z]+\); the vault had not stored it; sending it again\./)
+    expect(result.outputs['secret-url']).toBe(world.versions('lost-unstored')[0]!.id)
+  })
+})
+
+test('a 200 whose body never ends: the step ends within its deadline, in bounded memory', async () => {
+  world.azure.faults.add({ host: VAULT_HOST, method: 'POST', path: /\/wrapkey$/, endlessBody: true })
+  const result = await world.run({ 'os-type': 'linux', 'secret-name': 'endless', 'timeout-seconds': '10' }, { measureMemory: true })
+  expect(result.exitCode).toBe(1)
+  expect(result.durationMs).toBeLessThan(15_000)
+  expect(errors(result)).toEqual([
+    expect.stringMatching(
+      /^::error::Key Vault's answer to POST \S+\/wrapkey is larger than 1 MiB \(the wrapkey request for key 'disk-kek'\)\. Nothing was stored/
+    )
+  ])
+  // Peak resident set size of the step's process (getrusage at exit, see emulator/peak-memory.ts).
+  expect(result.peakRssKiB).toBeGreaterThan(0)
+  expect(result.peakRssKiB).toBeLessThan(300 * 1024)
+  expect(world.versions('endless')).toHaveLength(0)
 })

@@ -24,7 +24,7 @@ export interface World {
   readonly inputs: Record<string, string>
   run(
     inputs?: Record<string, string>,
-    options?: Pick<RunActionOptions, 'debug' | 'env' | 'entry' | 'jobDir' | 'state'>
+    options?: Pick<RunActionOptions, 'debug' | 'env' | 'entry' | 'jobDir' | 'state' | 'measureMemory'>
   ): Promise<RunActionResult>
   /** Versions of a secret as the vault stores them (latest last). */
   versions(

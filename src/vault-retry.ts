@@ -1,0 +1,115 @@
+/**
+ * How Key Vault requests are retried: transient failures (network errors, 408, 429, 5xx) with
+ * exponential back-off, and 429/503 after the wait the vault asks for (Retry-After), as the
+ * SDK's default policy does, with three limits of this action's own:
+ * - a wait the vault asks for is honoured up to MAX_WAIT_MS; a longer one fails the request at
+ *   once, with advice, rather than holding the job for as long as the vault says (a day, say);
+ * - no wait runs past the step's deadline: one that would end after it fails now, and the
+ *   deadline aborts the requests and waits under way;
+ * - a PUT is not sent again after a network error: the vault may have stored the version whose
+ *   answer was lost, so the caller finds out what was stored before deciding (see secret.ts).
+ */
+import { setMaxListeners } from 'node:events'
+import { type PipelinePolicy, type PipelineResponse, type RetryStrategy, RestError, retryPolicy } from '@azure/core-rest-pipeline'
+
+/** The longest wait a throttled request is given before it is sent again. */
+export const MAX_WAIT_MS = 60_000
+const MAX_RETRIES = 3
+const BACK_OFF_MS = 1000
+/** Network errors after which a request may or may not have reached the vault. */
+const NETWORK_ERRORS = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'ENOENT', 'ENOTFOUND'])
+const RETRY_AFTER_HEADERS: ReadonlyArray<[string, number]> = [
+  ['retry-after-ms', 1],
+  ['x-ms-retry-after-ms', 1],
+  ['retry-after', 1000]
+]
+
+/** What the retries need of the step's deadline. */
+export interface DeadlineClock {
+  readonly seconds: number
+  /** Aborted when the deadline passes. */
+  readonly signal: AbortSignal
+  remainingMs(): number
+}
+
+/** A throttled request whose wait would be longer than MAX_WAIT_MS, or end past the deadline. */
+export class WaitRefused extends RestError {
+  readonly waitMs: number
+  /** Set when the wait is within MAX_WAIT_MS but the deadline comes first. */
+  readonly deadline?: { readonly seconds: number; readonly remainingMs: number }
+  constructor(response: PipelineResponse, waitMs: number, deadline?: WaitRefused['deadline']) {
+    super(`HTTP ${response.status}: asked to wait ${Math.ceil(waitMs / 1000)} s`, {
+      statusCode: response.status,
+      request: response.request,
+      response
+    })
+    // RestError's constructor sets its own prototype, which would hide this class from instanceof.
+    Object.setPrototypeOf(this, WaitRefused.prototype)
+    this.waitMs = waitMs
+    this.deadline = deadline
+  }
+}
+
+export function isNetworkError(error: unknown): error is RestError {
+  return error instanceof RestError && NETWORK_ERRORS.has(error.code ?? '')
+}
+
+export function vaultRetryPolicy(deadline: DeadlineClock): PipelinePolicy {
+  // Every request in flight listens on the one signal; a batch has many.
+  setMaxListeners(0, deadline.signal)
+  return {
+    name: 'vaultRetry',
+    sendRequest(request, next) {
+      request.abortSignal ??= deadline.signal
+      const strategies = [boundedThrottling(deadline), ...(request.method === 'PUT' ? [noResendAfterNetworkError] : []), backOff(deadline)]
+      return retryPolicy(strategies, { maxRetries: MAX_RETRIES }).sendRequest(request, next)
+    }
+  }
+}
+
+function boundedThrottling(deadline: DeadlineClock): RetryStrategy {
+  return {
+    name: 'boundedThrottling',
+    retry({ response }) {
+      const waitMs = response && [429, 503].includes(response.status) ? retryAfterMs(response) : undefined
+      if (!response || waitMs === undefined) return { skipStrategy: true }
+      if (waitMs > MAX_WAIT_MS) return { errorToThrow: new WaitRefused(response, waitMs) }
+      const remainingMs = deadline.remainingMs()
+      if (waitMs >= remainingMs) return { errorToThrow: new WaitRefused(response, waitMs, { seconds: deadline.seconds, remainingMs }) }
+      return { retryAfterInMs: waitMs }
+    }
+  }
+}
+
+const noResendAfterNetworkError: RetryStrategy = {
+  name: 'noResendAfterNetworkError',
+  retry: ({ responseError }) => (isNetworkError(responseError) ? { errorToThrow: responseError } : { skipStrategy: true })
+}
+
+/** Exponential back-off with jitter for transient failures, never past the deadline. */
+function backOff(deadline: DeadlineClock): RetryStrategy {
+  return {
+    name: 'boundedBackOff',
+    retry({ retryCount, response, responseError }) {
+      const status = response?.status ?? 0
+      const transient =
+        isNetworkError(responseError) || status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505)
+      const delayMs = BACK_OFF_MS * 2 ** retryCount * (0.8 + Math.random() * 0.4)
+      if (transient && delayMs < deadline.remainingMs()) return { retryAfterInMs: delayMs }
+      // The last answer stands: a response is returned as it is, an error thrown.
+      return responseError ? { errorToThrow: responseError } : { skipStrategy: true }
+    }
+  }
+}
+
+/** The wait a throttled answer asks for, in ms: Retry-After in seconds or as a date, or the ms headers. */
+function retryAfterMs(response: PipelineResponse): number | undefined {
+  for (const [header, scale] of RETRY_AFTER_HEADERS) {
+    const value = response.headers.get(header)?.trim()
+    if (!value) continue
+    if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * scale
+    const date = header === 'retry-after' ? Date.parse(value) : Number.NaN
+    if (Number.isFinite(date)) return Math.max(0, date - Date.now())
+  }
+  return undefined
+}
