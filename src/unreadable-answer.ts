@@ -13,7 +13,7 @@ export class UnreadableAnswerError extends ActionableError {}
 /** `what` completes "Key Vault's answer to … is": "not JSON", say. */
 export function unreadableAnswer(operation: VaultOperation, method: string, url: string, what: string): UnreadableAnswerError {
   const { host, vault, name, version } = targetOf(url)
-  const answer = `Key Vault's answer to ${method} ${untrusted(url.replace(/\?.*$/, ''), 300)} is ${what}`
+  const answer = `Key Vault's answer to ${method} ${untrusted(url.replace(/\?.*$/, '').replace(/\/$/, ''), 300)} is ${what}`
   if (operation === 'setSecret' && method === 'PUT') {
     return new UnreadableAnswerError(
       `${answer} (the ${requestLabel(operation, method, url)}). A version may have been stored as secret '${name}': ` +
