@@ -75,14 +75,22 @@ export async function buildBundle(entry: string, out: string, options: { sourceM
       files[name] = { source: minified.code }
     } else if (name !== 'licenses.txt') files[name] = asset
   }
-  if (options.sourceMap) files['index.js.map'] = { source: map! }
-  else files['index.js'] = { source: code.replace(MAP_COMMENT, '\n') }
+  // Node reads no map unless asked; src/stack-positions.ts reads this one for a debug-log crash.
+  // Positions only (no sources, no names) keep it to a fraction of the full map; bench asks for all.
+  files['index.js'] = { source: code.replace(MAP_COMMENT, '\n') }
+  files['index.js.map'] = { source: options.sourceMap ? map! : positionsOnly(map!) }
   const attribution = licenses(maps)
   if (attribution) files['licenses.txt'] = { source: attribution }
   for (const [name, file] of Object.entries(files)) {
     mkdirSync(dirname(join(out, name)), { recursive: true })
     writeFileSync(join(out, name), file.source, { mode: file.permissions })
   }
+}
+
+/** The map without the sources' text and the names: enough to turn a bundle position into a src/ file and line. */
+function positionsOnly(map: string): string {
+  const { version, sources, mappings } = JSON.parse(map) as { version: number; sources: string[]; mappings: string }
+  return JSON.stringify({ version, file: 'index.js', sources, names: [], mappings })
 }
 
 /** Each bundled package's name, license and license text, as ncc's own licenses.txt has them. */

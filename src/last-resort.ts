@@ -3,10 +3,11 @@
  * unhandled rejection, or work that can never finish (Node's event loop ran empty while the
  * action still waited) becomes one `::error::` naming the requests in flight, with a hint,
  * instead of Node's dump of the minified bundle line or its "unsettled top-level await"
- * (exit 13). The stack goes to the debug log only.
+ * (exit 13). The stack goes to the debug log only, with the src/ positions of its bundle frames.
  */
 import * as core from '@actions/core'
 import type { PendingRequest } from './connections.ts'
+import { withSourcePositions } from './stack-positions.ts'
 import { untrusted } from './untrusted.ts'
 
 let reported = false
@@ -27,7 +28,7 @@ export function failUnexpectedly(error: unknown): void {
   if (reported) return
   reported = true
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-  if (error instanceof Error && error.stack) core.debug(untrusted(error.stack, 4000))
+  if (error instanceof Error && error.stack && core.isDebug()) core.debug(untrusted(withSourcePositions(error.stack), 4000))
   core.setFailed(`The action stopped on an unexpected error ${where()}: ${untrusted(message, 500)}. ${HINT}`)
 }
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, jest, test } from '@jest/globals'
 import type { RunActionResult } from '../../emulator/runner.ts'
-import { onRequestStart } from './preload.ts'
+import { onRequestStart, preload } from './preload.ts'
 import { errors, operations, useWorld } from './world.ts'
 
 // Each test runs the bundle once or more, on a machine that may be busy.
@@ -73,6 +73,25 @@ describe('what the action fails to catch ends the step with one error naming the
     },
     60_000
   )
+
+  test('with debug on, the stack of a crash in the bundle names the src/ file and line of each bundle frame (the committed map)', async () => {
+    // Thrown inside the bundle's own http.request call: the frames below it are the bundle's.
+    // Published synchronously as the bundle constructs the request, unlike request.start.
+    const env = preload(
+      `import { subscribe } from 'node:diagnostics_channel'\nError.stackTraceLimit = 50\n` +
+        `subscribe('http.client.request.created', ({ request }) => { if (${WRAP_REQUEST.toString()}.test(request.path)) throw new TypeError('crash inside the request') })\n`
+    )
+    const debugLines = async (debug: boolean): Promise<string[]> => {
+      const result = await world.run({ 'os-type': 'linux', 'secret-name': `vm-crash-map-${debug}` }, { debug, env })
+      expect(errors(result)).toEqual([
+        expect.stringMatching(/^::error::The action stopped on an unexpected error .*TypeError: crash inside the request/)
+      ])
+      return result.stdout.split('\n').filter((line) => line.startsWith('::debug::') && line.includes('crash inside the request'))
+    }
+    const [stack] = await debugLines(true)
+    expect(stack).toMatch(/dist\/index\.js:1:\d+ \[src\/[\w/-]+\.ts:\d+:\d+\]/)
+    expect(await debugLines(false)).toEqual([])
+  }, 60_000)
 
   test('work that can never finish (a connection that holds nothing) ends at once, not with exit 13', async () => {
     world.azure.faults.add({ host: 'bek-e2e.vault.azure.net', method: 'POST', path: WRAP, delayMs: 10_000 })
