@@ -28,7 +28,8 @@ export function failUnexpectedly(error: unknown): void {
   if (reported) return
   reported = true
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-  if (error instanceof Error && error.stack && core.isDebug()) core.debug(untrusted(withSourcePositions(error.stack), 4000))
+  // The map is read only when the runner will show the debug log.
+  if (error instanceof Error && error.stack) core.debug(untrusted(core.isDebug() ? withSourcePositions(error.stack) : error.stack, 4000))
   core.setFailed(`The action stopped on an unexpected error ${where()}: ${untrusted(message, 500)}. ${HINT}`)
 }
 
