@@ -71,3 +71,19 @@ export function expectOutputsNameOnly(result: RunActionResult, name: string, kek
   }
   expect(JSON.stringify(outputs)).not.toContain('evil')
 }
+
+/** Seeds `name` in the world's vault with `body`, as any vault client could: the hostile secret a scenario reuses. */
+export async function putSecret(world: World, name: string, body: Record<string, unknown>): Promise<void> {
+  const token = world.azure.entra.issueAccessToken(world.clientId, 'https://vault.azure.net')
+  const { proxyClient } = await import('../../emulator/http-client.ts')
+  const http = proxyClient(world.azure.proxyUrl, world.azure.caPath)
+  try {
+    const put = await http.request('PUT', `https://${VAULT}.vault.azure.net/secrets/${name}?api-version=7.5`, {
+      headers: { authorization: `Bearer ${token}` },
+      body
+    })
+    expect(put.status).toBe(200)
+  } finally {
+    http.close()
+  }
+}

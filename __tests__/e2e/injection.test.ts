@@ -10,7 +10,7 @@ import { afterEach, describe, expect, jest, test } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { expectSafe } from './hostile.ts'
+import { expectSafe, putSecret } from './hostile.ts'
 import { KEK, SUBJECT, VAULT, type World, useWorld } from './world.ts'
 
 // Each test runs the bundle once or more, on a machine that may be busy.
@@ -42,27 +42,12 @@ function fakeToken(claims: Record<string, unknown>): string {
   return `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ exp: Math.floor(Date.now() / 1000) + 300, ...claims })}.c2ln`
 }
 
-async function putSecret(name: string, body: Record<string, unknown>): Promise<void> {
-  const token = world.azure.entra.issueAccessToken(world.clientId, 'https://vault.azure.net')
-  const { proxyClient } = await import('../../emulator/http-client.ts')
-  const http = proxyClient(world.azure.proxyUrl, world.azure.caPath)
-  try {
-    const put = await http.request('PUT', `https://${VAULT_HOST}/secrets/${name}?api-version=7.5`, {
-      headers: { authorization: `Bearer ${token}` },
-      body
-    })
-    expect(put.status).toBe(200)
-  } finally {
-    http.close()
-  }
-}
-
 /** A real BEK under `name`, then a version with the same value and `change` applied; returns the versions stored. */
 async function seed(name: string, change: (stored: ReturnType<World['versions']>[number]) => Record<string, unknown>): Promise<number> {
   const first = await world.run({ 'secret-name': name, 'os-type': 'linux' })
   expect(first.exitCode).toBe(0)
   const [stored] = world.versions(name)
-  await putSecret(name, { value: stored.value, contentType: stored.contentType, tags: stored.tags, ...change(stored) })
+  await putSecret(world, name, { value: stored.value, contentType: stored.contentType, tags: stored.tags, ...change(stored) })
   world.azure.clearLogs()
   return world.versions(name).length
 }

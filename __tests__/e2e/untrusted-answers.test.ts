@@ -4,7 +4,7 @@
  */
 import { describe, expect, jest, test } from '@jest/globals'
 import type { RunActionResult } from '../../emulator/runner.ts'
-import { expectSafe, injectedCommands } from './hostile.ts'
+import { expectSafe, injectedCommands, putSecret } from './hostile.ts'
 import { KEK, VAULT, errors, operations, useWorld } from './world.ts'
 
 // Each test runs the bundle once or more, on a machine that may be busy.
@@ -15,27 +15,12 @@ const VAULT_HOST = `${VAULT}.vault.azure.net`
 const HOSTILE =
   'x\n::error file=x::INJECTED\n::stop-commands::tok\n::set-output name=secret-url::https://evil.example/\r::warning::CR%0A::notice::pct</code></pre><h1>H</h1>'
 
-async function putSecret(name: string, body: Record<string, unknown>): Promise<void> {
-  const token = world.azure.entra.issueAccessToken(world.clientId, 'https://vault.azure.net')
-  const { proxyClient } = await import('../../emulator/http-client.ts')
-  const http = proxyClient(world.azure.proxyUrl, world.azure.caPath)
-  try {
-    const put = await http.request('PUT', `https://${VAULT_HOST}/secrets/${name}?api-version=7.5`, {
-      headers: { authorization: `Bearer ${token}` },
-      body
-    })
-    expect(put.status).toBe(200)
-  } finally {
-    http.close()
-  }
-}
-
 /** A real BEK under `name`, then a new version with the same value and a hostile KEK tag. */
 async function seedHostileTag(name: string, tag: string): Promise<void> {
   const first = await world.run({ 'secret-name': name, 'os-type': 'linux' })
   expect(first.exitCode).toBe(0)
   const [stored] = world.versions(name)
-  await putSecret(name, {
+  await putSecret(world, name, {
     value: stored.value,
     contentType: stored.contentType,
     tags: { ...stored.tags, DiskEncryptionKeyEncryptionKeyURL: tag }
@@ -259,7 +244,7 @@ describe('verify', () => {
   test('with if-exists: reuse, a reused secret the vault cannot unwrap fails the step', async () => {
     await seedHostileTag('vm-reuse-bad', `https://${VAULT_HOST}/keys/${KEK}/${world.kekVersion}`)
     const [stored] = world.versions('vm-reuse-bad').slice(-1)
-    await putSecret('vm-reuse-bad', { value: 'A'.repeat(512), contentType: stored.contentType, tags: stored.tags })
+    await putSecret(world, 'vm-reuse-bad', { value: 'A'.repeat(512), contentType: stored.contentType, tags: stored.tags })
     world.azure.clearLogs()
     const result = await world.run({ 'secret-name': 'vm-reuse-bad', 'os-type': 'linux', 'if-exists': 'reuse', verify: 'true' })
     expectSafe(world, result, { exitCode: 1, name: 'vm-reuse-bad', before: world.versions('vm-reuse-bad').length })
