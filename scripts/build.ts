@@ -63,6 +63,10 @@ export async function buildBundle(entry: string, out: string, options: { sourceM
     quiet: true,
     sourceMap: true,
     sourceMapRegister: false,
+    // ncc's default cache (~/.cache/ncc, keyed by the working directory) kept modules from an
+    // older build without their source maps: the map and licenses.txt then came out smaller, and
+    // CI found dist/ different from the commit. A build from nothing gives the same bytes anywhere.
+    cache: false,
     externals: Object.fromEntries(Object.entries(NOT_BUNDLED).map(([name, exports]) => [name, standIn(name, exports)]))
   })
   const files: Record<string, { source: string | Buffer; permissions?: number }> = { 'index.js': { source: code } }
