@@ -316,3 +316,42 @@ describe('key-file', () => {
     expect(error.input).toBe('key-size')
   })
 })
+
+describe('ARM inputs', () => {
+  const SUB = 'AAAAAAAA-2222-3333-4444-555555555555'
+  const ID = `/subscriptions/${SUB}/resourceGroups/rg-Sec/providers/Microsoft.KeyVault/vaults/my-vault`
+  const arm = (inputs: Record<string, string>) => settings({ ...base, ...inputs })
+  const armFailure = (inputs: Record<string, string>) => failure({ ...base, ...inputs })
+
+  test('neither subscription-id nor a resource ID: no ARM', () => {
+    expect(arm({}).arm).toBeUndefined()
+  })
+
+  test('subscription-id must be a GUID', () => {
+    expect(arm({ 'subscription-id': SUB }).arm).toEqual({ subscriptionId: SUB.toLowerCase() })
+    expect(armFailure({ 'subscription-id': 'my-sub' })).toMatchObject({ input: 'subscription-id' })
+  })
+
+  test('key-vault as a resource ID, matched without regard to case', () => {
+    const s = arm({ 'key-vault': ID.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/') })
+    expect(s.vault).toEqual({ name: 'my-vault', url: 'https://my-vault.vault.azure.net' })
+    expect(s.arm?.subscriptionId).toBe(SUB.toLowerCase())
+    expect(s.arm?.vaultId?.toLowerCase()).toBe(ID.toLowerCase())
+  })
+
+  test('a resource ID of something else, or of another subscription than subscription-id, is refused', () => {
+    expect(
+      armFailure({ 'key-vault': `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x` })
+    ).toMatchObject({
+      input: 'key-vault'
+    })
+    expect(armFailure({ 'key-vault': ID, 'subscription-id': '11111111-2222-3333-4444-555555555555' }).message).toMatch(
+      /subscription-id.*key-vault is a vault in subscription aaaaaaaa-/
+    )
+  })
+
+  test('location is a region name', () => {
+    expect(arm({ location: 'West Europe' }).location).toBe('West Europe')
+    expect(armFailure({ location: 'west/europe' })).toMatchObject({ input: 'location' })
+  })
+})

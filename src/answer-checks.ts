@@ -97,18 +97,3 @@ export function checkWrappedValue(value: string, kekBits: number, request: strin
     )
   }
 }
-
-/** `answer`, with a body that is not JSON turned into an error naming the request (and what it means, `after`). */
-export async function jsonAnswer<T>(answer: Promise<T>, request: string, after = ''): Promise<T> {
-  try {
-    return await answer
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error
-    throw new ActionableError(
-      `Key Vault's answer to ${request} is not JSON (${untrusted(error.message, 200)}).${after ? ` ${after}` : ' Re-run the step.'}`,
-      {
-        cause: error
-      }
-    )
-  }
-}

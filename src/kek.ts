@@ -4,7 +4,7 @@
  */
 import { ActionableError } from './actionable-error.ts'
 import type { KekRef } from './inputs.ts'
-import { checkKid, jsonAnswer } from './answer-checks.ts'
+import { checkKid } from './answer-checks.ts'
 import type { OsType } from './os-type.ts'
 import { untrusted } from './untrusted.ts'
 import type { VaultClient } from './vault-client.ts'
@@ -35,7 +35,7 @@ export function kekUrl(ref: KekRef): string {
 
 export async function readKek(vault: VaultClient, ref: KekRef): Promise<Kek> {
   const url = `${kekUrl(ref)}/`
-  const bundle = await jsonAnswer(vault.json<KeyBundle | null>({ operation: 'getKey', method: 'GET', url }), `GET ${kekUrl(ref)}`)
+  const bundle = await vault.json<KeyBundle | null>({ operation: 'getKey', method: 'GET', url })
   return checkKek(bundle ?? {}, ref)
 }
 

@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import * as core from '@actions/core'
 import { ActionableError } from './actionable-error.ts'
-import { checkKid, jsonAnswer } from './answer-checks.ts'
+import { checkKid } from './answer-checks.ts'
 import type { KekRef } from './inputs.ts'
 import { decodeJsonBase64UrlField, keyOperationBody } from './key-bytes.ts'
 import type { VaultClient } from './vault-client.ts'
@@ -27,13 +27,12 @@ export async function wrapKey(vault: VaultClient, ref: KekRef, keyUrl: string, a
   const body = keyOperationBody(algorithm, key)
   try {
     const request = `POST ${keyUrl}/wrapkey`
-    const answer = vault.json<{ kid?: unknown; value?: unknown } | null>({
+    const result = await vault.json<{ kid?: unknown; value?: unknown } | null>({
       operation: 'wrapKey',
       method: 'POST',
       url: `${keyUrl}/wrapkey`,
       body
     })
-    const result = await jsonAnswer(answer, request, 'Nothing was stored; re-run the step.')
     if (typeof result?.value !== 'string' || !result.value) {
       throw new ActionableError(`Key Vault's answer to ${request} has no value; nothing was stored. Re-run the step.`)
     }

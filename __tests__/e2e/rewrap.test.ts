@@ -10,17 +10,15 @@ import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:cry
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { startAde } from '../../emulator/ade.ts'
 import { runAction, type RunActionResult } from '../../emulator/runner.ts'
-import { PYTHON, pythonSdkMissing, runTool } from '../interop/tools.ts'
+import { pythonSdkMissing, runPythonSdkClient } from '../interop/tools.ts'
 import { findCryptsetup } from './disk-tools.ts'
 import { issuedTokens, leaks } from './leak-scan.ts'
 import { KEK, VAULT, useWorld, errors } from './world.ts'
 
 const world = useWorld()
 const ENTRY = join(process.cwd(), 'dist', 'rewrap', 'index.js')
-const PYTHON_CLIENT = fileURLToPath(new URL('../interop/python_sdk_client.py', import.meta.url))
 const kid = (version: string): string => `https://${VAULT}.vault.azure.net/keys/${KEK}/${version}`
 
 const BY_ACTION = 45
@@ -56,14 +54,9 @@ async function rewrap(inputs: Record<string, string> = {}): Promise<RunActionRes
 
 /** The Azure SDK for Python (Debian's python3-azure) as this world's app, through the proxy and CA. */
 async function python(mode: string, secretNames: readonly string[], extra: Record<string, string> = {}): Promise<any> {
-  const r = await runTool(
-    PYTHON,
-    [PYTHON_CLIENT],
+  const r = await runPythonSdkClient(
+    world.azure,
     {
-      PATH: '/usr/bin:/bin',
-      HOME: process.env['HOME'] ?? '/tmp',
-      PYTHONDONTWRITEBYTECODE: '1',
-      ...world.azure.env(),
       TENANT_ID: world.tenantId,
       CLIENT_ID: world.clientId,
       VAULT_URL: world.azure.keyVault.vaultUrl(VAULT),
@@ -71,7 +64,7 @@ async function python(mode: string, secretNames: readonly string[], extra: Recor
       SECRET_NAMES: secretNames.join('\n'),
       ...extra
     },
-    { timeoutMs: 90_000 }
+    90_000
   )
   expect({ code: r.code, ok: r.json?.ok, error: r.json?.error, stderr: r.code === 0 ? '' : r.stderr }).toEqual({
     code: 0,

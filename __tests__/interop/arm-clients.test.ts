@@ -19,10 +19,20 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startLocalAzure, type LocalAzure } from '../../emulator/index.ts'
 import { runAction, type RunActionResult } from '../../emulator/runner.ts'
-import { announceSkip, findAz, PYTHON, pythonSdkMissing, runTool, type ToolResult } from './tools.ts'
+import {
+  announceSkip,
+  azEnv,
+  azLogin,
+  findAz,
+  PYTHON,
+  pythonSdkMissing,
+  runPythonSdkClient,
+  runTool,
+  trafficText,
+  type ToolResult
+} from './tools.ts'
 
 const AZ_IN_PROCESS = fileURLToPath(new URL('./az_in_process.py', import.meta.url))
-const ARM_VAULT_SCRIPT = fileURLToPath(new URL('./python_arm_vault.py', import.meta.url))
 const VAULT = 'kv-interop-ade'
 const KEK = 'ade-kek'
 const VM_GROUP = 'rg-vms'
@@ -82,24 +92,24 @@ describe('ARM outputs in clients this project did not write', () => {
     if (configDir) await rm(configDir, { recursive: true, force: true })
   })
 
-  const cliEnv = (): Record<string, string> => {
-    const e = azure.env()
-    return {
-      PATH: '/usr/bin:/bin',
-      HOME: configDir,
-      AZURE_CONFIG_DIR: configDir,
-      AZURE_CORE_COLLECT_TELEMETRY: 'no',
-      AZURE_CORE_NO_COLOR: '1',
-      AZURE_CORE_SURVEY_MESSAGE: 'no',
-      HTTPS_PROXY: e['HTTPS_PROXY']!,
-      HTTP_PROXY: e['HTTP_PROXY']!,
-      NO_PROXY: '',
-      REQUESTS_CA_BUNDLE: e['REQUESTS_CA_BUNDLE']!
-    }
-  }
   const azInProcess = (args: string[]): Promise<ToolResult> =>
-    runTool(PYTHON, [AZ_IN_PROCESS, ...args, '--output', 'json'], cliEnv(), { timeoutMs: 120_000 })
-  const trafficText = () => azure.requests.map((q) => `${q.status} ${q.method} ${q.host}${q.path} ${q.operation ?? ''}`).join('\n')
+    runTool(PYTHON, [AZ_IN_PROCESS, ...args, '--output', 'json'], azEnv(azure, configDir), { timeoutMs: 120_000 })
+  /** `az vm encryption enable` for the OS disk of the VM, with the vault (and KEK) as given. */
+  const encryptionEnable = (vault: string, kek: string[]): Promise<ToolResult> =>
+    azInProcess([
+      'vm',
+      'encryption',
+      'enable',
+      '--resource-group',
+      VM_GROUP,
+      '--name',
+      VM,
+      '--disk-encryption-keyvault',
+      vault,
+      ...kek,
+      '--volume-type',
+      'OS'
+    ])
 
   test('the action gave the resource IDs and the KEK URL', () => {
     expect({ exitCode: action.exitCode, errors: action.stdout.split('\n').filter((l) => l.startsWith('::error::')) }).toEqual({
@@ -114,48 +124,21 @@ describe('ARM outputs in clients this project did not write', () => {
   const describeIfCli = cliMissing ? describe.skip : describe
   describeIfCli('Debian azure-cli 2.45: az vm encryption enable', () => {
     beforeAll(async () => {
-      const login = await runTool(
-        az!,
-        [
-          'login',
-          '--service-principal',
-          '-u',
-          app.clientId,
-          '-t',
-          app.tenantId,
-          '--federated-token',
-          azure.github.mint(),
-          '--output',
-          'json'
-        ],
-        cliEnv(),
-        { timeoutMs: 90_000 }
-      )
+      const login = await azLogin(az!, azure, configDir, app)
       expect({ code: login.code, stderr: login.stderr }).toMatchObject({ code: 0 })
       expect(login.json).toEqual([expect.objectContaining({ id: subscriptionId, isDefault: true })])
     }, 120_000)
 
     test('with key-vault-id and kek-url: passes its validation; the extension PUT carries the outputs', async () => {
       azure.clearLogs()
-      const r = await azInProcess([
-        'vm',
-        'encryption',
-        'enable',
-        '--resource-group',
-        VM_GROUP,
-        '--name',
-        VM,
-        '--disk-encryption-keyvault',
-        action.outputs['key-vault-id']!,
+      const r = await encryptionEnable(action.outputs['key-vault-id']!, [
         '--key-encryption-key',
         action.outputs['kek-url']!,
         '--key-encryption-keyvault',
-        action.outputs['kek-vault-id']!,
-        '--volume-type',
-        'OS'
+        action.outputs['kek-vault-id']!
       ])
       console.log(`az vm encryption enable: ${r.durationMs} ms`)
-      expect({ code: r.code, stderr: r.stderr, traffic: trafficText() }).toMatchObject({ code: 0 })
+      expect({ code: r.code, stderr: r.stderr, traffic: trafficText(azure) }).toMatchObject({ code: 0 })
       const arm = azure.requests.filter((q) => q.host === 'management.azure.com')
       console.log(`az vm encryption enable, ARM requests: ${arm.map((q) => `${q.method} ${q.operation ?? q.path} ${q.status}`).join(', ')}`)
       expect(arm.map((q) => q.operation)).toEqual(
@@ -188,21 +171,7 @@ describe('ARM outputs in clients this project did not write', () => {
     test('with the bare vault name instead: az looks in the VM resource group and fails with a 404', async () => {
       azure.clearLogs()
       const before = azure.arm.virtualMachines.extensionPuts.length
-      const r = await azInProcess([
-        'vm',
-        'encryption',
-        'enable',
-        '--resource-group',
-        VM_GROUP,
-        '--name',
-        VM,
-        '--disk-encryption-keyvault',
-        VAULT,
-        '--key-encryption-key',
-        action.outputs['kek-url']!,
-        '--volume-type',
-        'OS'
-      ])
+      const r = await encryptionEnable(VAULT, ['--key-encryption-key', action.outputs['kek-url']!])
       expect(r.code).not.toBe(0)
       expect(r.stderr).toMatch(new RegExp(`ResourceNotFound.*Microsoft.KeyVault/vaults/${VAULT}' under resource group '${VM_GROUP}'`, 's'))
       expect(azure.requests.filter((q) => q.status === 404).map((q) => q.path)).toEqual(
@@ -218,24 +187,16 @@ describe('ARM outputs in clients this project did not write', () => {
   describeIfSdk('Azure SDK for Python: azure-mgmt-keyvault', () => {
     test('reads the vault resource the action read: id, location and the properties ADE depends on', async () => {
       azure.clearLogs()
-      const r = await runTool(
-        PYTHON,
-        [ARM_VAULT_SCRIPT],
-        {
-          PATH: '/usr/bin:/bin',
-          HOME: configDir,
-          PYTHONDONTWRITEBYTECODE: '1',
-          ...azure.env(),
-          TENANT_ID: app.tenantId,
-          CLIENT_ID: app.clientId,
-          SUBSCRIPTION_ID: subscriptionId,
-          RESOURCE_GROUP: `rg-${VAULT}`,
-          VAULT_NAME: VAULT
-        },
-        { timeoutMs: 60_000 }
-      )
+      const r = await runPythonSdkClient(azure, {
+        MODE: 'arm-vault',
+        TENANT_ID: app.tenantId,
+        CLIENT_ID: app.clientId,
+        SUBSCRIPTION_ID: subscriptionId,
+        RESOURCE_GROUP: `rg-${VAULT}`,
+        VAULT_NAME: VAULT
+      })
       expect({ code: r.code, json: r.json, stderr: r.stderr }).toMatchObject({ code: 0, json: { ok: true } })
-      console.log(`azure-mgmt-keyvault ${r.json.version}: ${r.durationMs} ms`)
+      console.log(`azure-mgmt-keyvault ${r.json['azure-mgmt-keyvault']}: ${r.durationMs} ms`)
       expect(r.json).toMatchObject({
         id: action.outputs['key-vault-id'],
         name: VAULT,

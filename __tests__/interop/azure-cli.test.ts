@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startLocalAzure, type LocalAzure } from '../../emulator/index.ts'
 import { runAction, type RunActionResult } from '../../emulator/runner.ts'
-import { announceSkip, findAz, runTool, type ToolResult } from './tools.ts'
+import { announceSkip, azEnv, azLogin, findAz, runTool, trafficText, type ToolResult } from './tools.ts'
 
 const VAULT = 'kv-interop-az'
 const KEK = 'disk-kek'
@@ -57,29 +57,10 @@ describeIfAz('Azure CLI (azure-cli) against the stand-ins', () => {
     if (configDir) await rm(configDir, { recursive: true, force: true })
   })
 
-  const cli = (args: string[]): Promise<ToolResult> => {
-    const e = azure.env()
-    return runTool(
-      az!,
-      [...args, '--output', 'json'],
-      {
-        PATH: '/usr/bin:/bin',
-        HOME: configDir,
-        AZURE_CONFIG_DIR: configDir,
-        AZURE_CORE_COLLECT_TELEMETRY: 'no',
-        AZURE_CORE_NO_COLOR: '1',
-        AZURE_CORE_SURVEY_MESSAGE: 'no',
-        HTTPS_PROXY: e['HTTPS_PROXY']!,
-        HTTP_PROXY: e['HTTP_PROXY']!,
-        NO_PROXY: '',
-        REQUESTS_CA_BUNDLE: e['REQUESTS_CA_BUNDLE']!
-      },
-      { timeoutMs: 90_000 }
-    )
-  }
+  const cli = (args: string[]): Promise<ToolResult> =>
+    runTool(az!, [...args, '--output', 'json'], azEnv(azure, configDir), { timeoutMs: 90_000 })
 
   const claims = (jwt: string): Record<string, unknown> => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'))
-  const trafficText = () => azure.requests.map((q) => `${q.status} ${q.method} ${q.host}${q.path} ${q.operation ?? ''}`).join('\n')
 
   test('the action stored the BEK the CLI will read', () => {
     expect({ exitCode: action.exitCode, errors: action.stdout.split('\n').filter((l) => l.startsWith('::error::')) }).toEqual({
@@ -90,19 +71,9 @@ describeIfAz('Azure CLI (azure-cli) against the stand-ins', () => {
 
   test('az login --service-principal --federated-token: Entra token for ARM, subscriptions listed', async () => {
     azure.clearLogs()
-    const r = await cli([
-      'login',
-      '--service-principal',
-      '-u',
-      app.clientId,
-      '-t',
-      app.tenantId,
-      '--federated-token',
-      azure.github.mint(),
-      '--allow-no-subscriptions'
-    ])
+    const r = await azLogin(az!, azure, configDir, app, ['--allow-no-subscriptions'])
     console.log(`az login: ${r.durationMs} ms`)
-    expect({ code: r.code, stderr: r.stderr, traffic: trafficText() }).toMatchObject({ code: 0 })
+    expect({ code: r.code, stderr: r.stderr, traffic: trafficText(azure) }).toMatchObject({ code: 0 })
     // No subscription in the tenant: the CLI records a tenant-level account for the service principal.
     expect(r.json).toEqual([
       expect.objectContaining({
@@ -144,7 +115,7 @@ describeIfAz('Azure CLI (azure-cli) against the stand-ins', () => {
       `https://${VAULT}.vault.azure.net/secrets/${SECRET}?api-version=7.4`
     ])
     console.log(`az rest: ${r.durationMs} ms`)
-    expect({ code: r.code, stderr: r.stderr, traffic: trafficText() }).toMatchObject({ code: 0 })
+    expect({ code: r.code, stderr: r.stderr, traffic: trafficText(azure) }).toMatchObject({ code: 0 })
     const stored = azure.keyVault.getSecretVersions(VAULT, SECRET)
     expect(stored).toHaveLength(1)
     expect(r.json).toMatchObject({

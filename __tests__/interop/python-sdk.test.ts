@@ -12,12 +12,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { constants, createPrivateKey, privateDecrypt } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import { startLocalAzure, type LocalAzure } from '../../emulator/index.ts'
 import { runAction } from '../../emulator/runner.ts'
-import { announceSkip, PYTHON, pythonSdkMissing, runTool, type ToolResult } from './tools.ts'
+import { announceSkip, pythonSdkMissing, runPythonSdkClient, type ToolResult } from './tools.ts'
 
-const SCRIPT = fileURLToPath(new URL('./python_sdk_client.py', import.meta.url))
 const VAULT = 'kv-interop-py'
 const KEK = 'ade-kek'
 const SUBJECT = 'repo:contoso/infra:ref:refs/heads/main'
@@ -50,21 +48,7 @@ describeIfPython('Azure SDK for Python + MSAL Python (python3-azure) against the
   })
 
   const python = (env: Record<string, string>): Promise<ToolResult> =>
-    runTool(
-      PYTHON,
-      [SCRIPT],
-      {
-        PATH: '/usr/bin:/bin',
-        HOME: process.env['HOME'] ?? '/tmp',
-        PYTHONDONTWRITEBYTECODE: '1',
-        // The proxy, REQUESTS_CA_BUNDLE and the runner's OIDC request URL/token.
-        ...azure.env(),
-        TENANT_ID: azure.entra.tenantId,
-        VAULT_URL: azure.keyVault.vaultUrl(VAULT),
-        ...env
-      },
-      { timeoutMs: 60_000 }
-    )
+    runPythonSdkClient(azure, { VAULT_URL: azure.keyVault.vaultUrl(VAULT), ...env })
 
   const decrypt = (value: string, oaepHash: 'sha1' | 'sha256'): Buffer =>
     privateDecrypt(

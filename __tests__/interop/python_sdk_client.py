@@ -10,6 +10,8 @@ MODE=read    reads SECRET_NAME (what the action stored), checks its KEK with Key
 MODE=create  makes a BEK the ADE way: 32 random bytes, wrap_key RSA-OAEP-256 with the KEK at
              KEK_URL, set_secret with content type 'Wrapped BEK' and the three ADE tags.
 MODE=create-many  the same for each name in SECRET_NAMES (one per line).
+MODE=arm-vault  reads the vault resource RESOURCE_GROUP/VAULT_NAME in SUBSCRIPTION_ID through ARM
+             with azure-mgmt-keyvault: its id, location and the properties ADE depends on.
 MODE=unwrap-many  reads the latest version of each name in SECRET_NAMES and has the vault unwrap it
              with the KEK version and algorithm its tags name (CryptographyClient: /unwrapkey).
 
@@ -138,6 +140,29 @@ def unwrap_many(credential, vault_url, names):
     return {"unwrapped": unwrapped}
 
 
+def arm_vault(credential):
+    from azure.mgmt.keyvault import KeyVaultManagementClient
+    from azure.mgmt.keyvault._version import VERSION
+
+    client = KeyVaultManagementClient(credential, os.environ["SUBSCRIPTION_ID"])
+    vault = client.vaults.get(os.environ["RESOURCE_GROUP"], os.environ["VAULT_NAME"])
+    p = vault.properties
+    return {
+        "azure-mgmt-keyvault": VERSION,
+        "id": vault.id,
+        "name": vault.name,
+        "location": vault.location,
+        "vaultUri": p.vault_uri,
+        "enabledForDiskEncryption": p.enabled_for_disk_encryption,
+        "enableSoftDelete": p.enable_soft_delete,
+        "enablePurgeProtection": p.enable_purge_protection,
+        "enableRbacAuthorization": p.enable_rbac_authorization,
+        "publicNetworkAccess": p.public_network_access,
+        "bypass": p.network_acls.bypass if p.network_acls else None,
+        "defaultAction": p.network_acls.default_action if p.network_acls else None,
+    }
+
+
 def names_from_env():
     return [line.strip() for line in os.environ["SECRET_NAMES"].splitlines() if line.strip()]
 
@@ -147,7 +172,7 @@ def main():
 
     mode = os.environ.get("MODE", "read")
     credential = ClientAssertionCredential(os.environ["TENANT_ID"], os.environ["CLIENT_ID"], github_oidc_token)
-    vault_url = os.environ["VAULT_URL"]
+    vault_url = os.environ.get("VAULT_URL", "")
     secret_name = os.environ.get("SECRET_NAME") or str(uuid.uuid4()).upper()
     try:
         if mode == "read":
@@ -156,6 +181,8 @@ def main():
             result = create(credential, vault_url, secret_name, os.environ["KEK_URL"])
         elif mode == "create-many":
             result = {"created": [create(credential, vault_url, name, os.environ["KEK_URL"]) for name in names_from_env()]}
+        elif mode == "arm-vault":
+            result = arm_vault(credential)
         elif mode == "unwrap-many":
             result = unwrap_many(credential, vault_url, names_from_env())
         else:

@@ -4,8 +4,12 @@ import { test } from '@jest/globals'
 import { spawn } from 'node:child_process'
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import type { LocalAzure } from '../../emulator/index.ts'
 
 export const PYTHON = '/usr/bin/python3'
+/** The Azure SDK for Python client (python_sdk_client.py): its MODE says what it does. */
+export const PYTHON_SDK_CLIENT = fileURLToPath(new URL('./python_sdk_client.py', import.meta.url))
 
 export interface ToolResult {
   code: number | null
@@ -101,4 +105,58 @@ export async function findAz(): Promise<{ az?: string; missing?: string }> {
     }
   }
   return { missing: "'az' is not on PATH (install Debian's azure-cli: .ci/install-interop.sh)" }
+}
+
+/**
+ * Runs python_sdk_client.py against `azure`: through its proxy, trusting its CA, signed in with
+ * the runner's OIDC token as `env.CLIENT_ID` in the stand-in's tenant. `env` gives MODE and its inputs.
+ */
+export function runPythonSdkClient(azure: LocalAzure, env: Record<string, string>, timeoutMs = 60_000): Promise<ToolResult> {
+  return runTool(
+    PYTHON,
+    [PYTHON_SDK_CLIENT],
+    {
+      PATH: '/usr/bin:/bin',
+      HOME: process.env['HOME'] ?? '/tmp',
+      PYTHONDONTWRITEBYTECODE: '1',
+      ...azure.env(),
+      TENANT_ID: azure.entra.tenantId,
+      ...env
+    },
+    { timeoutMs }
+  )
+}
+
+/** The environment the Azure CLI runs in: its own config dir, the stand-ins' proxy and CA, nothing else. */
+export function azEnv(azure: LocalAzure, configDir: string): Record<string, string> {
+  const e = azure.env()
+  return {
+    PATH: '/usr/bin:/bin',
+    HOME: configDir,
+    AZURE_CONFIG_DIR: configDir,
+    AZURE_CORE_COLLECT_TELEMETRY: 'no',
+    AZURE_CORE_NO_COLOR: '1',
+    AZURE_CORE_SURVEY_MESSAGE: 'no',
+    HTTPS_PROXY: e['HTTPS_PROXY']!,
+    HTTP_PROXY: e['HTTP_PROXY']!,
+    NO_PROXY: '',
+    REQUESTS_CA_BUNDLE: e['REQUESTS_CA_BUNDLE']!
+  }
+}
+
+/** `az login` as azure/login does it: the app, with a GitHub OIDC token minted by the stand-in. */
+export function azLogin(
+  az: string,
+  azure: LocalAzure,
+  configDir: string,
+  app: { clientId: string; tenantId: string },
+  extra: readonly string[] = []
+): Promise<ToolResult> {
+  const args = ['login', '--service-principal', '-u', app.clientId, '-t', app.tenantId, '--federated-token', azure.github.mint()]
+  return runTool(az, [...args, ...extra, '--output', 'json'], azEnv(azure, configDir), { timeoutMs: 90_000 })
+}
+
+/** Every request the stand-ins answered, a line each: what a failed interop assertion shows. */
+export function trafficText(azure: LocalAzure): string {
+  return azure.requests.map((q) => `${q.status} ${q.method} ${q.host}${q.path} ${q.operation ?? ''}`).join('\n')
 }
