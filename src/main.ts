@@ -16,6 +16,7 @@ import { openSession } from './session.ts'
 import { enforceVaultChecks, startArmRead, writeVaultChecks } from './arm-read.ts'
 import type { StepDeadline } from './step-deadline.ts'
 import { writeSummary } from './summary.ts'
+import { summaryNotWritten } from './summary-not-written.ts'
 import { untrusted } from './untrusted.ts'
 
 export async function run(): Promise<void> {
@@ -125,11 +126,6 @@ async function settle<T>(work: Promise<T>): Promise<{ value?: T; error?: unknown
   } catch (error) {
     return { error: error ?? new Error('failed') }
   }
-}
-
-function summaryNotWritten(error: unknown): void {
-  const reason = untrusted(error instanceof Error ? error.message : String(error), 300)
-  core.warning(`The job summary was not written (${reason}); the outputs and this log have the result.`)
 }
 
 function initialWarnings(settings: Settings): string[] {

@@ -7,6 +7,7 @@ import * as core from '@actions/core'
 import { type ErrorContext, describeError } from '../errors.ts'
 import { readInputs } from '../read-inputs.ts'
 import { openSession } from '../session.ts'
+import { summaryNotWritten } from '../summary-not-written.ts'
 import { CONTENT_TYPE, TAG_ALGORITHM, TAG_CREATED_BY, TAG_FILE_NAME, TAG_KEK_URL } from '../tags.ts'
 import { untrusted } from '../untrusted.ts'
 import { type InventorySettings, getInventorySettings } from './inputs.ts'
@@ -44,7 +45,7 @@ export async function run(): Promise<void> {
     keks.forEach(logKekVersion)
     setOutputs(beks, keks, atRisk.length)
     const failure = failureFor(settings, beks, keks)
-    await writeInventorySummary(vaultUrl, beks, keks, atRisk.length, failure)
+    await writeInventorySummary(vaultUrl, beks, keks, atRisk.length, failure).catch(summaryNotWritten)
     if (failure) core.setFailed(failure)
   } catch (error) {
     core.setFailed(describeError(error, errorContext()))

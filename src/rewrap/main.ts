@@ -10,6 +10,7 @@ import type { KekRef } from '../inputs.ts'
 import { kekUrl, readKek } from '../kek.ts'
 import { type SecretBundle, readSecret } from '../secret.ts'
 import { openSession } from '../session.ts'
+import { summaryNotWritten } from '../summary-not-written.ts'
 import { CONTENT_TYPE, TAG_KEK_URL } from '../tags.ts'
 import { untrusted } from '../untrusted.ts'
 import { parseKekVersion } from '../inventory/kek-state.ts'
@@ -77,7 +78,7 @@ export async function run(): Promise<void> {
     for (const item of report.planned) core.info(`Would rewrap ${untrusted(item.name)} (now on ${untrusted(item.kekUrl)})`)
     for (const item of report.rewrapped) core.info(`Rewrapped ${untrusted(item.name)}: ${untrusted(item.secretUrl)}`)
     setOutputs(report)
-    await writeRewrapSummary(target.kid, report, settings.dryRun)
+    await writeRewrapSummary(target.kid, report, settings.dryRun).catch(summaryNotWritten)
     if (failures.length > 0) {
       for (const failure of failures) core.error(untrusted(failure, 2000))
       core.setFailed(
