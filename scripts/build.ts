@@ -3,7 +3,7 @@
 // beside the bundle, and a run that never calls that import never loads it.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { transform } from 'esbuild'
 
@@ -117,6 +117,23 @@ function licenses(maps: readonly string[]): string {
     .join('\n')
 }
 
+/**
+ * Each chunk of a sub-action's bundle that is byte for byte a chunk of the root bundle becomes a
+ * one-line re-export of it: the sign-in chunk alone is 367 KB, committed once instead of per action.
+ * Identical bytes mean the same modules under the same ids, so every host bundle loads it alike.
+ */
+export function shareChunks(root: string, outs: readonly string[]): void {
+  for (const out of outs) {
+    for (const name of readdirSync(out).filter((n) => /^\d+\.index\.js$/.test(n))) {
+      const own = join(out, name)
+      const shared = join(root, name)
+      if (existsSync(shared) && readFileSync(own).equals(readFileSync(shared))) {
+        writeFileSync(own, `export * from '${relative(out, root)}/${name}'\n`)
+      }
+    }
+  }
+}
+
 if (import.meta.main) {
   rmSync('dist', { recursive: true, force: true })
   for (const { entry, out } of BUNDLES) {
@@ -127,4 +144,8 @@ if (import.meta.main) {
       process.exit(1)
     }
   }
+  shareChunks(
+    BUNDLES[0]!.out,
+    BUNDLES.slice(1).map((b) => b.out)
+  )
 }
