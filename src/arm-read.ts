@@ -1,6 +1,6 @@
 /**
  * Reading the vault resources through Azure Resource Manager, when the inputs ask for it, as the
- * run sees it: started at once, enforced before the store, reported at the end. The ARM token is
+ * run sees it: started at once, enforced before the first wrap, reported at the end. The ARM token is
  * asked for alongside the Key Vault one (it needs no ARM code); the ARM code itself is a lazily
  * loaded chunk, so a run without ARM never loads it.
  */

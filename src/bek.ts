@@ -37,8 +37,11 @@ export interface BekJob {
   readonly keyFiles?: KeyFiles
   /** A warning for the log and the job summary. */
   readonly warn: (message: string) => void
-  /** Settles once checks made alongside (the vault resources') passed; nothing is stored before. */
-  readonly beforeStore?: Promise<unknown>
+  /**
+   * Settles once checks made alongside (the vault resources') passed. No key operation goes out
+   * before (no wrap, no unwrap of a reused BEK), so nothing is stored either: a vault ADE cannot use gets no request for its key.
+   */
+  readonly beforeWrap?: Promise<unknown>
 }
 
 export async function makeBek(job: BekJob, name: string): Promise<Bek> {
@@ -52,11 +55,17 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
     const existing = await checking
     const reuse = existing && decideOnExisting(settings, name, existing, job.warn)
     if (reuse) {
-      if (settings.verify) await verifyReused(job, reuse, existing)
+      if (settings.verify) {
+        await job.beforeWrap
+        await verifyReused(job, reuse, existing)
+      }
       return reuse
     }
   }
 
+  // The KEK read has usually answered before the vault checks; waiting for it too costs nothing
+  // and lets a KEK failure (a firewall that blocks this runner, say) be reported beside them.
+  if (job.beforeWrap) await Promise.all([job.beforeWrap, job.kek])
   const key = settings.keyFile?.bytes ?? generateKey(settings.keySizeBits)
   try {
     // Key Vault wraps with the current version when none is given; the answer says which.
@@ -85,7 +94,6 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
       extra: settings.tags,
       createdBy: settings.createdBy
     })
-    await job.beforeStore
     await pacer.secretCreates.take()
     const stored = await storeSecret(vault, settings.vault, name, wrapped.value, tags)
     core.info(`Stored ${untrusted(stored.url)} (KEK ${untrusted(kek.kid)})`)

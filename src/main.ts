@@ -36,7 +36,7 @@ export async function run(): Promise<void> {
     errorContext = session.errorContext
     const { vault, pacer } = session
     deadline = session.deadline
-    // The vault resources are read while the Key Vault work goes on; only the store waits for their checks.
+    // The vault resources are read while the sign-in and the KEK read go on; the wrap waits for their checks.
     const armRead = startArmRead(session, settings)
     if (settings.dryRun) {
       const { dryRun } = await import('./dry-run.ts')
@@ -60,7 +60,7 @@ export async function run(): Promise<void> {
     kekRead.catch(() => undefined)
     const kekUrlNow = (): string => kek?.kid ?? kekUrl(settings.kek)
     const keyFiles = settings.keyOutput && new KeyFiles(settings.keyOutput)
-    const job = { vault, settings, kek: kekRead, kekUrlNow, pacer, keyFiles, warn, beforeStore: armChecked }
+    const job = { vault, settings, kek: kekRead, kekUrlNow, pacer, keyFiles, warn, beforeWrap: armChecked }
     const result = await makeBeks(job, settings.secretNames, settings.maxParallel, session.deadline.race)
     const arm = armChecked && (await settle(session.deadline.race(armChecked)))
 

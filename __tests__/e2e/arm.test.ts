@@ -4,8 +4,10 @@ import { errors, useWorld } from './world.ts'
 const world = useWorld()
 
 const armRequests = () => world.azure.requests.filter((r) => r.host.startsWith('management.'))
-/** What would store anything: a PUT to a vault (the checks run alongside the wrap, and gate the store). */
+/** What would store anything: a PUT to a vault. */
 const stores = () => world.azure.requests.filter((r) => r.method === 'PUT' || r.operation === 'setSecret')
+/** The checks gate every key operation: a vault ADE cannot use gets no wrap (nor unwrap) either. */
+const keyOperations = () => world.azure.requests.filter((r) => /\/(un)?wrapkey$/i.test(r.path))
 
 /** A vault ADE can use (disk encryption, purge protection), with a KEK, the data roles and Reader. */
 async function adeVault(name: string, options: { cloud?: 'AzureChinaCloud' | 'AzureUSGovernment'; location?: string } = {}) {
@@ -54,6 +56,7 @@ test('with subscription-id: the resource IDs and encryption-settings, exactly, f
       .sort()
   ).toEqual(['getVault', 'listResources', 'vaultPermissions'])
   expect(armRequests().every((r) => r.authenticated)).toBe(true)
+  expect(keyOperations()).toHaveLength(1)
 })
 
 test('key-vault as a resource ID (any case), a KEK in another vault, and a batch whose items carry encryption-settings', async () => {
@@ -90,6 +93,7 @@ test('ARM refuses (no Reader): fails naming Reader, nothing stored', async () =>
   expect(errors(result)).toEqual([
     expect.stringMatching(/may not read the key vault 'bek-arm-403'.*AuthorizationFailed.*Reader on the vault or its resource group/)
   ])
+  expect(keyOperations()).toEqual([])
   expect(stores()).toEqual([])
   expect(world.azure.keyVault.secretNames('bek-arm-403')).toEqual([])
 })
@@ -102,6 +106,7 @@ test('a vault name not in the subscription: fails naming the subscription search
   world.azure.keyVault.vault('bek-arm-elsewhere').subscriptionId = other
   expect(result.exitCode).toBe(1)
   expect(errors(result)).toEqual([expect.stringContaining(`no key vault named 'bek-arm-elsewhere' in subscription ${other}`)])
+  expect(keyOperations()).toEqual([])
   expect(stores()).toEqual([])
 })
 
@@ -134,7 +139,7 @@ test.each([
     {},
     /lacks Microsoft\.KeyVault\/vaults\/secrets\/setSecret\/action.*--role "Key Vault Secrets Officer"/
   ]
-] as const)('check: %s fails with the fix, nothing stored', async (_, name, breakIt, extra, message) => {
+] as const)('check: %s fails with the fix, nothing wrapped or stored', async (_, name, breakIt, extra, message) => {
   const v = await adeVault(name)
   breakIt(name)
   world.azure.clearLogs()
@@ -143,6 +148,7 @@ test.each([
   // The vault's firewall also stops the Key Vault requests running alongside: that is said too, before.
   expect(errors(result).filter((line) => !/ForbiddenByFirewall/.test(line))).toEqual([expect.stringMatching(message)])
   expect(errors(result).at(-1)).toMatch(message)
+  expect(keyOperations()).toEqual([])
   expect(stores()).toEqual([])
   expect(world.azure.keyVault.secretNames(name)).toEqual([])
 })
@@ -166,6 +172,7 @@ test('every failing check is reported, and warnings for purge protection', async
   expect(result.summary).toMatch(row('purge protection', '⚠️ warning'))
   expect(result.summary).toMatch(row('soft delete', '✅ passed'))
   expect(result.summary).toMatch(row('permissions', '✅ passed'))
+  expect(keyOperations()).toEqual([])
   expect(stores()).toEqual([])
 })
 
@@ -188,6 +195,7 @@ test('access-policy vault: the policy for the token oid is checked', async () =>
   const tokens = world.azure.requests.filter((r) => r.operation === 'token').length
   expect(tokens).toBe(2)
   expect(result.stdout.split('\n').filter((line) => line.includes('eyJ') && !line.startsWith('::add-mask::'))).toEqual([])
+  expect(keyOperations()).toEqual([])
   expect(stores()).toEqual([])
 })
 
@@ -202,7 +210,7 @@ test.each([
   expect(new Set(armRequests().map((r) => r.host))).toEqual(new Set([host]))
 })
 
-test('the vault checks run alongside the Key Vault work: the wrap does not wait for ARM, the store does', async () => {
+test('the vault checks run alongside the sign-in and the KEK read; the wrap waits for them', async () => {
   const v = await adeVault('bek-arm-overlap')
   // A slow vault read makes the order certain on a loaded machine.
   world.azure.faults.add({ host: 'management.azure.com', path: /\/vaults\/bek-arm-overlap$/, delayMs: 1500 })
@@ -210,7 +218,8 @@ test('the vault checks run alongside the Key Vault work: the wrap does not wait 
   expect(errors(result)).toEqual([])
   const at = (operation: string) => world.azure.requests.find((r) => r.operation === operation)!
   const lastArm = Math.max(...armRequests().map((r) => r.startMs + r.durationMs))
-  expect(at('wrapKey').startMs).toBeLessThan(lastArm)
+  expect(at('getKey').startMs).toBeLessThan(lastArm)
+  expect(at('wrapKey').startMs).toBeGreaterThanOrEqual(lastArm)
   expect(at('setSecret').startMs).toBeGreaterThanOrEqual(lastArm)
   // Properties and permissions are asked for at once, once the vault is found.
   expect(at('vaultPermissions').startMs).toBeLessThan(at('getVault').startMs + at('getVault').durationMs)
