@@ -14,6 +14,13 @@ export interface FaultRule {
    * answering: the answer is lost after the server acted.
    */
   resetAfterHandling?: boolean
+  /**
+   * Handle the request normally, then never answer (the connection stays open until the client
+   * gives up): the vault acted, and the answer is stalled past the client's timeout.
+   */
+  stallAfterHandling?: boolean
+  /** Handle the request normally, then answer with this status (and `body`) instead: a gateway error after the vault acted. */
+  statusAfterHandling?: number
   /** Answer 200 with a JSON body that never ends (sent as fast as the client reads it). */
   endlessBody?: boolean
   /** Delay before answering; without status/reset the request is then handled normally. */

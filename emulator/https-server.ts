@@ -89,7 +89,7 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
       finish(fault.status)
       return
     }
-    if (!fault.resetAfterHandling) entry.fault = 'delay'
+    if (!fault.resetAfterHandling && !fault.stallAfterHandling && fault.statusAfterHandling === undefined) entry.fault = 'delay'
   }
 
   const service = opts.services.find((s) => s.handles(hostname))
@@ -106,6 +106,22 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
     entry.fault = 'reset-after-handling'
     finish(0)
     req.socket.destroy()
+    return
+  }
+  if (fault?.stallAfterHandling) {
+    entry.fault = 'stall-after-handling'
+    finish(0)
+    return
+  }
+  if (fault?.statusAfterHandling !== undefined) {
+    entry.fault = 'status-after-handling'
+    await sleep(opts.latencyMs)
+    send(res, {
+      status: fault.statusAfterHandling,
+      headers: { 'x-ms-request-id': crypto.randomUUID(), ...(fault.headers ?? {}) },
+      body: fault.body
+    })
+    finish(fault.statusAfterHandling)
     return
   }
   await sleep(opts.latencyMs)

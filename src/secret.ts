@@ -8,7 +8,7 @@ import { type SecretItem, listSecretVersions } from './inventory/secret-list.ts'
 import { untrusted } from './untrusted.ts'
 import { CONTENT_TYPE, TAG_KEK_URL } from './tags.ts'
 import { type VaultClient, VaultError } from './vault-client.ts'
-import { isNetworkError } from './vault-retry.ts'
+import { lostConnection, outcomeUnknown } from './vault-retry.ts'
 
 export interface SecretBundle {
   id?: string
@@ -42,16 +42,17 @@ export async function readSecret(vault: VaultClient, ref: VaultRef, name: string
   }
 }
 
-/** How often a PUT whose answer was lost is sent again, each time after finding the vault had not stored it. */
+/** How often a PUT whose outcome is unknown is sent again, each time after finding the vault had not stored it. */
 const RESENDS = 2
 /** The newest versions compared with a PUT whose answer was lost: a run's own is among the very last. */
 const CANDIDATES = 5
 
 /**
- * Stores `value` as a new version of secret `name`, exactly once: when the answer to the PUT
- * is lost (a reset, a timeout), the vault may have stored it, so its newest versions are read
- * and ours, recognised by its wrapped value (unique to this attempt: RSA padding is random),
- * is the result; the PUT is sent again only when the vault has no such version.
+ * Stores `value` as a new version of secret `name`, exactly once: when the outcome of a PUT is
+ * unknown (its answer lost to a reset or a timeout, or a 5xx), the vault may have stored it, so
+ * its newest versions are read and ours, recognised by its wrapped value (unique to this
+ * attempt: RSA padding is random), is the result; the PUT is sent again only when the vault
+ * has no such version, and after the last one the step says that nothing was stored.
  */
 export async function storeSecret(
   vault: VaultClient,
@@ -75,16 +76,31 @@ export async function storeSecret(
       if (error instanceof VaultError && error.status >= 300 && error.status < 400) {
         throw new ActionableError(`${describeError(error, {})} ${maybeStored}`, { cause: error })
       }
-      if (!isNetworkError(error) || resends >= RESENDS) throw error
-      const lost = `The answer to ${request} was lost (${untrusted(error.code, 40)})`
+      const lost = unknownOutcome(error, request)
+      if (!lost) throw error
       const ours = await findStoredVersion(vault, ref, name, value, lost)
       if (ours) {
         core.info(`${lost}; the vault had stored version ${ours.version}; not stored again.`)
         return ours
       }
+      if (resends >= RESENDS) {
+        throw new ActionableError(
+          `${lost}, ${resends + 1} times, and the vault has no version of '${name}' from this run: nothing was stored. ` +
+            `${describeError(error, {})} Re-run the step.`,
+          { cause: error }
+        )
+      }
       core.info(`${lost}; the vault had not stored it; sending it again.`)
     }
   }
+}
+
+/** How a PUT failed when the vault may have stored it anyway, or undefined when it did not. */
+function unknownOutcome(error: unknown, request: string): string | undefined {
+  if (error instanceof VaultError)
+    return outcomeUnknown(error.status) ? `${request} failed (HTTP ${error.status}), perhaps after the vault stored it` : undefined
+  const code = lostConnection(error)
+  return code && `The answer to ${request} was lost (${untrusted(code, 40)})`
 }
 
 /** The version of `name` whose value is `value`, among the newest few wrapped BEKs, if the vault has it. */

@@ -6,8 +6,9 @@
  *   once, with advice, rather than holding the job for as long as the vault says (a day, say);
  * - no wait runs past the step's deadline: one that would end after it fails now, and the
  *   deadline aborts the requests and waits under way;
- * - a PUT is not sent again after a network error: the vault may have stored the version whose
- *   answer was lost, so the caller finds out what was stored before deciding (see secret.ts).
+ * - a PUT is not sent again after a failure that leaves its outcome unknown (a network error, a
+ *   timeout, a 5xx): the vault may have stored the version whose answer was lost, so the caller
+ *   finds out what was stored before deciding (see secret.ts). A 429 was not acted on: waited out.
  */
 import { setMaxListeners } from 'node:events'
 import { type PipelinePolicy, type PipelineResponse, type RetryStrategy, RestError, retryPolicy } from '@azure/core-rest-pipeline'
@@ -17,7 +18,7 @@ export const MAX_WAIT_MS = 60_000
 const MAX_RETRIES = 3
 const BACK_OFF_MS = 1000
 /** Network errors after which a request may or may not have reached the vault. */
-const NETWORK_ERRORS = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'ENOENT', 'ENOTFOUND'])
+const NETWORK_ERRORS = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ENOENT', 'ENOTFOUND'])
 const RETRY_AFTER_HEADERS: ReadonlyArray<[string, number]> = [
   ['retry-after-ms', 1],
   ['x-ms-retry-after-ms', 1],
@@ -54,6 +55,15 @@ export function isNetworkError(error: unknown): error is RestError {
   return error instanceof RestError && NETWORK_ERRORS.has(error.code ?? '')
 }
 
+/** A connection lost before or while the answer was read: the request's code, or undefined. */
+export function lostConnection(error: unknown): string | undefined {
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined
+  return typeof code === 'string' && (NETWORK_ERRORS.has(code) || code === 'ERR_STREAM_PREMATURE_CLOSE') ? code : undefined
+}
+
+/** A status after which a write may have been done: the vault, or a gateway in front of it, failed after the request arrived. */
+export const outcomeUnknown = (status: number): boolean => status >= 500
+
 export function vaultRetryPolicy(deadline: DeadlineClock): PipelinePolicy {
   // Every request in flight listens on the one signal; a batch has many.
   setMaxListeners(0, deadline.signal)
@@ -61,17 +71,20 @@ export function vaultRetryPolicy(deadline: DeadlineClock): PipelinePolicy {
     name: 'vaultRetry',
     sendRequest(request, next) {
       request.abortSignal ??= deadline.signal
-      const strategies = [boundedThrottling(deadline), ...(request.method === 'PUT' ? [noResendAfterNetworkError] : []), backOff(deadline)]
+      const write = request.method === 'PUT'
+      const strategies = [boundedThrottling(deadline, write), ...(write ? [noResendAfterNetworkError] : []), backOff(deadline, write)]
       return retryPolicy(strategies, { maxRetries: MAX_RETRIES }).sendRequest(request, next)
     }
   }
 }
 
-function boundedThrottling(deadline: DeadlineClock): RetryStrategy {
+/** `write`: only a 429 is waited out; a 503 may come from a gateway after the vault stored the PUT. */
+function boundedThrottling(deadline: DeadlineClock, write: boolean): RetryStrategy {
   return {
     name: 'boundedThrottling',
     retry({ response }) {
-      const waitMs = response && [429, 503].includes(response.status) ? retryAfterMs(response) : undefined
+      const throttled = response && (response.status === 429 || (!write && response.status === 503))
+      const waitMs = throttled ? retryAfterMs(response) : undefined
       if (!response || waitMs === undefined) return { skipStrategy: true }
       if (waitMs > MAX_WAIT_MS) return { errorToThrow: new WaitRefused(response, waitMs) }
       const remainingMs = deadline.remainingMs()
@@ -86,14 +99,14 @@ const noResendAfterNetworkError: RetryStrategy = {
   retry: ({ responseError }) => (isNetworkError(responseError) ? { errorToThrow: responseError } : { skipStrategy: true })
 }
 
-/** Exponential back-off with jitter for transient failures, never past the deadline. */
-function backOff(deadline: DeadlineClock): RetryStrategy {
+/** Exponential back-off with jitter for transient failures, never past the deadline; `write`: a 5xx is returned, not resent. */
+function backOff(deadline: DeadlineClock, write: boolean): RetryStrategy {
   return {
     name: 'boundedBackOff',
     retry({ retryCount, response, responseError }) {
       const status = response?.status ?? 0
-      const transient =
-        isNetworkError(responseError) || status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505)
+      const serverError = outcomeUnknown(status) && status !== 501 && status !== 505
+      const transient = isNetworkError(responseError) || status === 408 || status === 429 || (!write && serverError)
       const delayMs = BACK_OFF_MS * 2 ** retryCount * (0.8 + Math.random() * 0.4)
       if (transient && delayMs < deadline.remainingMs()) return { retryAfterInMs: delayMs }
       // The last answer stands: a response is returned as it is, an error thrown.

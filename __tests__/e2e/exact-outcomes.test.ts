@@ -158,6 +158,67 @@ describe('a lost answer to the PUT stores the BEK exactly once', () => {
     expect(result.stdout).toContain(`the vault had stored version ${versions[1]!.id.split('/').pop()}; not stored again.`)
   })
 
+  test('an answer stalled past the 30 s attempt timeout after the stand-in stored it: found, not stored again', async () => {
+    world.azure.faults.add({ host: VAULT_HOST, method: 'PUT', path: /\/secrets\/stalled-answer$/, stallAfterHandling: true })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'stalled-answer' })
+    expect(result.exitCode).toBe(0)
+    expect(errors(result)).toEqual([])
+    const versions = world.versions('stalled-answer')
+    expect(versions).toHaveLength(1)
+    expect(puts()).toBe(1)
+    const version = versions[0]!.id.split('/').pop()
+    expect(result.stdout).toContain(
+      `The answer to PUT https://${VAULT_HOST}/secrets/stalled-answer was lost (ETIMEDOUT); the vault had stored version ${version}; not stored again.`
+    )
+    // The attempt's timeout (30 s without a byte) ended the wait, not the step's deadline (300 s).
+    expect(result.durationMs).toBeGreaterThanOrEqual(29_000)
+    expect(result.durationMs).toBeLessThan(60_000)
+    expect(result.outputs['secret-url']).toBe(versions[0]!.id)
+    expect(result.outputs['secret-version']).toBe(version)
+  }, 90_000)
+
+  test('a 502 from a gateway after the stand-in stored it: found, not stored again', async () => {
+    const gateway = { error: { code: 'BadGateway', message: 'The gateway got no answer in time.' } }
+    world.azure.faults.add({ host: VAULT_HOST, method: 'PUT', path: /\/secrets\/gateway-502$/, statusAfterHandling: 502, body: gateway })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'gateway-502' })
+    expect(result.exitCode).toBe(0)
+    expect(errors(result)).toEqual([])
+    const versions = world.versions('gateway-502')
+    expect(versions).toHaveLength(1)
+    expect(puts()).toBe(1)
+    expect(result.stdout).toContain(
+      `PUT https://${VAULT_HOST}/secrets/gateway-502 failed (HTTP 502), perhaps after the vault stored it; the vault had stored version ${versions[0]!.id.split('/').pop()}; not stored again.`
+    )
+    expect(result.outputs['secret-url']).toBe(versions[0]!.id)
+  })
+
+  test('a 503 before the stand-in stored it: checked, sent again, stored once', async () => {
+    const unavailable = { error: { code: 'ServiceUnavailable', message: 'The service is unavailable.' } }
+    world.azure.faults.add({ host: VAULT_HOST, method: 'PUT', path: /\/secrets\/unavailable-once$/, status: 503, body: unavailable })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'unavailable-once' })
+    expect(result.exitCode).toBe(0)
+    expect(world.versions('unavailable-once')).toHaveLength(1)
+    expect(puts()).toBe(2)
+    expect(result.stdout).toContain(
+      'unavailable-once failed (HTTP 503), perhaps after the vault stored it; the vault had not stored it; sending it again.'
+    )
+  })
+
+  test('a PUT that keeps failing: sent 3 times, each after checking, then nothing stored and said so', async () => {
+    const failing = { error: { code: 'InternalServerError', message: 'Something went wrong.' } }
+    world.azure.faults.add({ host: VAULT_HOST, method: 'PUT', path: /\/secrets\/always-500$/, status: 500, body: failing, times: 5 })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'always-500' })
+    expect(result.exitCode).toBe(1)
+    expect(world.versions('always-500')).toHaveLength(0)
+    expect(puts()).toBe(3)
+    expect(errors(result)).toEqual([
+      expect.stringMatching(
+        /^::error::PUT https:\/\/bek-e2e\.vault\.azure\.net\/secrets\/always-500 failed \(HTTP 500\), perhaps after the vault stored it, 3 times, and the vault has no version of 'always-500' from this run: nothing was stored\. .*Something went wrong.* Re-run the step\.$/
+      )
+    ])
+    expect(JSON.parse(result.outputs['secrets'] ?? 'null')).toEqual([])
+  })
+
   test('a reset before the stand-in stored it: sent again, stored once', async () => {
     world.azure.faults.add({ host: VAULT_HOST, method: 'PUT', path: /\/secrets\/lost-unstored$/, reset: true })
     const result = await world.run({ 'os-type': 'linux', 'secret-name': 'lost-unstored' })
