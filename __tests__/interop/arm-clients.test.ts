@@ -12,13 +12,8 @@
  *   Key Vault client Debian lacks).
  * - The Azure SDK for Python's azure-mgmt-keyvault reads the stand-in's vault resource.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { beforeAll, describe, expect, test } from '@jest/globals'
 import { fileURLToPath } from 'node:url'
-import { startLocalAzure, type LocalAzure } from '../../emulator/index.ts'
-import { runAction, type RunActionResult } from '../../emulator/runner.ts'
 import {
   announceSkip,
   azEnv,
@@ -29,7 +24,8 @@ import {
   runPythonSdkClient,
   runTool,
   trafficText,
-  type ToolResult
+  type ToolResult,
+  useAzWorld
 } from './tools.ts'
 
 const AZ_IN_PROCESS = fileURLToPath(new URL('./az_in_process.py', import.meta.url))
@@ -37,7 +33,6 @@ const VAULT = 'kv-interop-ade'
 const KEK = 'ade-kek'
 const VM_GROUP = 'rg-vms'
 const VM = 'vm-ade'
-const SUBJECT = 'repo:contoso/infra:ref:refs/heads/main'
 
 const { az, missing: azMissing } = await findAz()
 const cliMissing =
@@ -54,46 +49,23 @@ const sdkMissing =
 if (sdkMissing) announceSkip('azure-mgmt-keyvault interop', sdkMissing)
 
 describe('ARM outputs in clients this project did not write', () => {
-  let azure: LocalAzure
-  let configDir: string
-  let app: { clientId: string; objectId: string; tenantId: string }
-  let subscriptionId: string
-  let action: RunActionResult
-
-  beforeAll(async () => {
-    ;[azure, configDir] = await Promise.all([startLocalAzure(), mkdtemp(join(tmpdir(), 'azure-cli-ade-'))])
-    azure.keyVault.createVault(VAULT, { enabledForDiskEncryption: true, enablePurgeProtection: true })
-    await azure.keyVault.createKey(VAULT, KEK, { size: 3072 })
-    app = azure.entra.registerApp({
-      federatedCredentials: [{ issuer: azure.github.issuer, subject: SUBJECT, audiences: ['api://AzureADTokenExchange'] }]
-    })
-    for (const role of ['Key Vault Crypto Service Encryption User', 'Key Vault Secrets Officer', 'Reader'] as const) {
-      azure.keyVault.grant(VAULT, app.objectId, role)
-    }
-    subscriptionId = azure.keyVault.vault(VAULT).subscriptionId
-    azure.arm.subscriptions.push({ subscriptionId, displayName: 'ADE interop', tenantId: app.tenantId })
-    // The VM is in its own resource group; the vault in rg-kv-interop-ade, as a shared security group would be.
-    azure.arm.virtualMachines.add({ subscriptionId, resourceGroup: VM_GROUP, name: VM, location: 'East US', osType: 'Linux' })
-    action = await runAction({
-      localAzure: azure,
-      inputs: {
-        'key-vault': VAULT,
-        'kek-name': KEK,
-        'client-id': app.clientId,
-        'tenant-id': app.tenantId,
-        'subscription-id': subscriptionId,
-        'os-type': 'linux'
-      },
-      timeoutMs: 60_000
-    })
-  }, 120_000)
-  afterAll(async () => {
-    await azure?.close()
-    if (configDir) await rm(configDir, { recursive: true, force: true })
+  const w = useAzWorld({
+    vault: VAULT,
+    vaultOptions: { enabledForDiskEncryption: true, enablePurgeProtection: true },
+    kek: KEK,
+    roles: ['Key Vault Crypto Service Encryption User', 'Key Vault Secrets Officer', 'Reader'],
+    prepare: ({ azure, app }) => {
+      const { subscriptionId } = azure.keyVault.vault(VAULT)
+      azure.arm.subscriptions.push({ subscriptionId, displayName: 'ADE interop', tenantId: app.tenantId })
+      // The VM is in its own resource group; the vault in rg-kv-interop-ade, as a shared security group would be.
+      azure.arm.virtualMachines.add({ subscriptionId, resourceGroup: VM_GROUP, name: VM, location: 'East US', osType: 'Linux' })
+    },
+    inputs: ({ azure }) => ({ 'subscription-id': azure.keyVault.vault(VAULT).subscriptionId, 'os-type': 'linux' })
   })
+  const subscriptionId = (): string => w.azure.keyVault.vault(VAULT).subscriptionId
 
   const azInProcess = (args: string[]): Promise<ToolResult> =>
-    runTool(PYTHON, [AZ_IN_PROCESS, ...args, '--output', 'json'], azEnv(azure, configDir), { timeoutMs: 120_000 })
+    runTool(PYTHON, [AZ_IN_PROCESS, ...args, '--output', 'json'], azEnv(w.azure, w.configDir), { timeoutMs: 120_000 })
   /** `az vm encryption enable` for the OS disk of the VM, with the vault (and KEK) as given. */
   const encryptionEnable = (vault: string, kek: string[]): Promise<ToolResult> =>
     azInProcess([
@@ -112,55 +84,55 @@ describe('ARM outputs in clients this project did not write', () => {
     ])
 
   test('the action gave the resource IDs and the KEK URL', () => {
-    expect({ exitCode: action.exitCode, errors: action.stdout.split('\n').filter((l) => l.startsWith('::error::')) }).toEqual({
+    expect({ exitCode: w.action.exitCode, errors: w.action.stdout.split('\n').filter((l) => l.startsWith('::error::')) }).toEqual({
       exitCode: 0,
       errors: []
     })
-    expect(action.outputs['key-vault-id']).toBe(
-      `/subscriptions/${subscriptionId}/resourceGroups/rg-${VAULT}/providers/Microsoft.KeyVault/vaults/${VAULT}`
+    expect(w.action.outputs['key-vault-id']).toBe(
+      `/subscriptions/${subscriptionId()}/resourceGroups/rg-${VAULT}/providers/Microsoft.KeyVault/vaults/${VAULT}`
     )
   })
 
   const describeIfCli = cliMissing ? describe.skip : describe
   describeIfCli('Debian azure-cli 2.45: az vm encryption enable', () => {
     beforeAll(async () => {
-      const login = await azLogin(az!, azure, configDir, app)
+      const login = await azLogin(az!, w.azure, w.configDir, w.app)
       expect({ code: login.code, stderr: login.stderr }).toMatchObject({ code: 0 })
-      expect(login.json).toEqual([expect.objectContaining({ id: subscriptionId, isDefault: true })])
+      expect(login.json).toEqual([expect.objectContaining({ id: subscriptionId(), isDefault: true })])
     }, 120_000)
 
     test('with key-vault-id and kek-url: passes its validation; the extension PUT carries the outputs', async () => {
-      azure.clearLogs()
-      const r = await encryptionEnable(action.outputs['key-vault-id']!, [
+      w.azure.clearLogs()
+      const r = await encryptionEnable(w.action.outputs['key-vault-id']!, [
         '--key-encryption-key',
-        action.outputs['kek-url']!,
+        w.action.outputs['kek-url']!,
         '--key-encryption-keyvault',
-        action.outputs['kek-vault-id']!
+        w.action.outputs['kek-vault-id']!
       ])
       console.log(`az vm encryption enable: ${r.durationMs} ms`)
-      expect({ code: r.code, stderr: r.stderr, traffic: trafficText(azure) }).toMatchObject({ code: 0 })
-      const arm = azure.requests.filter((q) => q.host === 'management.azure.com')
+      expect({ code: r.code, stderr: r.stderr, traffic: trafficText(w.azure) }).toMatchObject({ code: 0 })
+      const arm = w.azure.requests.filter((q) => q.host === 'management.azure.com')
       console.log(`az vm encryption enable, ARM requests: ${arm.map((q) => `${q.method} ${q.operation ?? q.path} ${q.status}`).join(', ')}`)
       expect(arm.map((q) => q.operation)).toEqual(
         expect.arrayContaining(['getVm', 'getVault', 'putVmExtension', 'getVmExtensionInstanceView'])
       )
       expect(arm.find((q) => q.operation === 'getVault')?.query['api-version']).toBe('2022-07-01')
-      const puts = azure.arm.virtualMachines.extensionPuts
+      const puts = w.azure.arm.virtualMachines.extensionPuts
       expect(puts).toHaveLength(1)
       const put = puts[0]!
       expect(put.vmId).toMatch(new RegExp(`/resourceGroups/${VM_GROUP}/providers/Microsoft.Compute/virtualMachines/${VM}$`))
       expect(put.name).toBe('AzureDiskEncryptionForLinux')
       const settings = (put.body['properties'] as { settings: Record<string, string> }).settings
       expect(settings).toMatchObject({
-        KeyVaultResourceId: action.outputs['key-vault-id'],
-        KekVaultResourceId: action.outputs['kek-vault-id'],
-        KeyEncryptionKeyURL: action.outputs['kek-url'],
+        KeyVaultResourceId: w.action.outputs['key-vault-id'],
+        KekVaultResourceId: w.action.outputs['kek-vault-id'],
+        KeyEncryptionKeyURL: w.action.outputs['kek-url'],
         KeyVaultURL: `https://${VAULT}.vault.azure.net`,
         EncryptionOperation: 'EnableEncryption',
         VolumeType: 'OS'
       })
       // The same IDs as encryption-settings carries, for templates.
-      const encryption = JSON.parse(action.outputs['encryption-settings']!)
+      const encryption = JSON.parse(w.action.outputs['encryption-settings']!)
       expect(encryption.diskEncryptionKey.sourceVault.id).toBe(settings['KeyVaultResourceId'])
       expect(encryption.keyEncryptionKey).toEqual({
         keyUrl: settings['KeyEncryptionKeyURL'],
@@ -169,36 +141,36 @@ describe('ARM outputs in clients this project did not write', () => {
     }, 150_000)
 
     test('with the bare vault name instead: az looks in the VM resource group and fails with a 404', async () => {
-      azure.clearLogs()
-      const before = azure.arm.virtualMachines.extensionPuts.length
-      const r = await encryptionEnable(VAULT, ['--key-encryption-key', action.outputs['kek-url']!])
+      w.azure.clearLogs()
+      const before = w.azure.arm.virtualMachines.extensionPuts.length
+      const r = await encryptionEnable(VAULT, ['--key-encryption-key', w.action.outputs['kek-url']!])
       expect(r.code).not.toBe(0)
       expect(r.stderr).toMatch(new RegExp(`ResourceNotFound.*Microsoft.KeyVault/vaults/${VAULT}' under resource group '${VM_GROUP}'`, 's'))
-      expect(azure.requests.filter((q) => q.status === 404).map((q) => q.path)).toEqual(
+      expect(w.azure.requests.filter((q) => q.status === 404).map((q) => q.path)).toEqual(
         expect.arrayContaining([
           expect.stringMatching(new RegExp(`/resourceGroups/${VM_GROUP}/providers/Microsoft.KeyVault/vaults/${VAULT}$`, 'i'))
         ])
       )
-      expect(azure.arm.virtualMachines.extensionPuts).toHaveLength(before)
+      expect(w.azure.arm.virtualMachines.extensionPuts).toHaveLength(before)
     }, 150_000)
   })
 
   const describeIfSdk = sdkMissing ? describe.skip : describe
   describeIfSdk('Azure SDK for Python: azure-mgmt-keyvault', () => {
     test('reads the vault resource the action read: id, location and the properties ADE depends on', async () => {
-      azure.clearLogs()
-      const r = await runPythonSdkClient(azure, {
+      w.azure.clearLogs()
+      const r = await runPythonSdkClient(w.azure, {
         MODE: 'arm-vault',
-        TENANT_ID: app.tenantId,
-        CLIENT_ID: app.clientId,
-        SUBSCRIPTION_ID: subscriptionId,
+        TENANT_ID: w.app.tenantId,
+        CLIENT_ID: w.app.clientId,
+        SUBSCRIPTION_ID: subscriptionId(),
         RESOURCE_GROUP: `rg-${VAULT}`,
         VAULT_NAME: VAULT
       })
       expect({ code: r.code, json: r.json, stderr: r.stderr }).toMatchObject({ code: 0, json: { ok: true } })
       console.log(`azure-mgmt-keyvault ${r.json['azure-mgmt-keyvault']}: ${r.durationMs} ms`)
       expect(r.json).toMatchObject({
-        id: action.outputs['key-vault-id'],
+        id: w.action.outputs['key-vault-id'],
         name: VAULT,
         location: 'eastus',
         vaultUri: `https://${VAULT}.vault.azure.net/`,
@@ -209,7 +181,7 @@ describe('ARM outputs in clients this project did not write', () => {
         bypass: 'AzureServices',
         defaultAction: 'Allow'
       })
-      expect(azure.requests.filter((q) => q.operation === 'getVault').map((q) => [q.status, q.query['api-version']])).toEqual([
+      expect(w.azure.requests.filter((q) => q.operation === 'getVault').map((q) => [q.status, q.query['api-version']])).toEqual([
         [200, '2022-07-01']
       ])
     }, 90_000)

@@ -1,11 +1,14 @@
 // Runs the independent clients (Debian's python3-azure and azure-cli) as child processes,
 // asynchronously: the stand-ins they talk to are served by this process's event loop.
-import { test } from '@jest/globals'
+import { afterAll, beforeAll, test } from '@jest/globals'
 import { spawn } from 'node:child_process'
 import { constants } from 'node:fs'
-import { access } from 'node:fs/promises'
+import { access, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { LocalAzure } from '../../emulator/index.ts'
+import { startLocalAzure, type CreateVaultOptions, type LocalAzure, type RoleName } from '../../emulator/index.ts'
+import { runAction, type RunActionResult } from '../../emulator/runner.ts'
 
 export const PYTHON = '/usr/bin/python3'
 /** The Azure SDK for Python client (python_sdk_client.py): its MODE says what it does. */
@@ -159,4 +162,59 @@ export function azLogin(
 /** Every request the stand-ins answered, a line each: what a failed interop assertion shows. */
 export function trafficText(azure: LocalAzure): string {
   return azure.requests.map((q) => `${q.status} ${q.method} ${q.host}${q.path} ${q.operation ?? ''}`).join('\n')
+}
+
+/** What an az interop suite works with, filled in by its beforeAll. */
+export interface AzWorld {
+  azure: LocalAzure
+  /** The CLI's own AZURE_CONFIG_DIR, empty at the start. */
+  configDir: string
+  app: { clientId: string; objectId: string; tenantId: string }
+  kek: { kid: string; version: string }
+  /** The action's run, with the vault, the KEK, the app's sign-in and `inputs`. */
+  action: RunActionResult
+}
+
+/**
+ * Registers the set-up of an az interop suite: the stand-ins, a fresh CLI config dir, `vault`
+ * with a 3072-bit KEK `kek`, a GitHub app holding `roles` on it, `prepare` (what else the suite
+ * needs in the stand-ins), then one run of the action as that app.
+ */
+export function useAzWorld(options: {
+  vault: string
+  vaultOptions?: CreateVaultOptions
+  kek: string
+  roles: readonly RoleName[]
+  prepare?: (world: AzWorld) => void
+  inputs: (world: AzWorld) => Record<string, string>
+}): AzWorld {
+  const world = {} as AzWorld
+  beforeAll(async () => {
+    ;[world.azure, world.configDir] = await Promise.all([startLocalAzure(), mkdtemp(join(tmpdir(), 'azure-cli-config-'))])
+    world.azure.keyVault.createVault(options.vault, options.vaultOptions)
+    world.kek = await world.azure.keyVault.createKey(options.vault, options.kek, { size: 3072 })
+    world.app = world.azure.entra.registerApp({
+      federatedCredentials: [
+        { issuer: world.azure.github.issuer, subject: 'repo:contoso/infra:ref:refs/heads/main', audiences: ['api://AzureADTokenExchange'] }
+      ]
+    })
+    for (const role of options.roles) world.azure.keyVault.grant(options.vault, world.app.objectId, role)
+    options.prepare?.(world)
+    world.action = await runAction({
+      localAzure: world.azure,
+      inputs: {
+        'key-vault': options.vault,
+        'kek-name': options.kek,
+        'client-id': world.app.clientId,
+        'tenant-id': world.app.tenantId,
+        ...options.inputs(world)
+      },
+      timeoutMs: 60_000
+    })
+  }, 120_000)
+  afterAll(async () => {
+    await world.azure?.close()
+    if (world.configDir) await rm(world.configDir, { recursive: true, force: true })
+  })
+  return world
 }
