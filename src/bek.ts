@@ -63,9 +63,14 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
     }
   }
 
-  // The KEK read has usually answered before the vault checks; waiting for it too costs nothing
-  // and lets a KEK failure (a firewall that blocks this runner, say) be reported beside them.
-  if (job.beforeWrap) await Promise.all([job.beforeWrap, job.kek])
+  // The KEK read has usually answered before the vault checks; waiting for both to settle costs
+  // nothing and lets a KEK failure (a firewall that blocks this runner, say) be reported beside
+  // theirs, whichever fails first.
+  if (job.beforeWrap) {
+    const [checks, kekRead] = await Promise.allSettled([job.beforeWrap, job.kek])
+    if (kekRead.status === 'rejected') throw kekRead.reason
+    if (checks.status === 'rejected') throw checks.reason
+  }
   const key = settings.keyFile?.bytes ?? generateKey(settings.keySizeBits)
   try {
     // Key Vault wraps with the current version when none is given; the answer says which.
