@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import { batchFailureAdvice, makeBeks } from './batch.ts'
 import { type VaultIds, encryptionSettings } from './encryption-settings.ts'
+import { bekVaultIds } from './bek-vault-ids.ts'
 import type { Bek } from './bek.ts'
 import type { Connections } from './connections.ts'
 import { type ErrorContext, describeError } from './errors.ts'
@@ -64,7 +65,8 @@ export async function run(): Promise<void> {
     const result = await makeBeks(job, settings.secretNames, settings.maxParallel, session.deadline.race)
     const arm = armChecked && (await settle(session.deadline.race(armChecked)))
 
-    setOutputs(result.beks, arm?.value)
+    const vaultIds = arm?.value && (await bekVaultIds(result.beks, arm.value, settings, warn))
+    setOutputs(result.beks, vaultIds)
     const keyFilesNote = keyFiles?.publish()
     const failure = describeFailure([arm?.error, result.error], errorContext())
     if (armRead) await writeVaultChecks(armRead)
@@ -76,7 +78,7 @@ export async function run(): Promise<void> {
       failure,
       missing: result.missing,
       keyFilesNote,
-      vaultIds: arm?.value
+      vaultIds
     }
     // The summary is a convenience: failing to write it must not change, or hide, the outcome.
     await writeSummary(report).catch(summaryNotWritten)
@@ -159,7 +161,8 @@ function setOutputs(beks: readonly Bek[], ids: VaultIds | undefined): void {
   }
   if (beks.length !== 1) return
   const [bek] = beks
-  if (ids) core.setOutput('encryption-settings', encryptionSettings(bek.url, bek.kekUrl, ids))
+  const settings = ids && encryptionSettings(bek.url, bek.kekUrl, ids)
+  if (settings) core.setOutput('encryption-settings', settings)
   core.setOutput('secret-url', bek.url)
   core.setOutput('kek-url', bek.kekUrl)
   core.setOutput('secret-name', bek.name)

@@ -79,6 +79,8 @@ export async function writeSummary(report: RunReport): Promise<void> {
 /** The vaults' resource IDs, when the run read them through ARM; the snippets look the others up by name. */
 function knownVaultIds(settings: Settings, ids: VaultIds | undefined): ReadonlyMap<string, string> {
   if (!ids) return new Map()
+  // The secrets' vault as given; every KEK vault as its URL names it (lower case).
+  if (ids.byVault) return new Map([...ids.byVault, [settings.vault.name, ids.vaultId]])
   return new Map([
     [settings.vault.name, ids.vaultId],
     [settings.kek.vault.name, ids.kekVaultId]

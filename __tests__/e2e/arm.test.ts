@@ -224,3 +224,24 @@ test('the vault checks run alongside the sign-in and the KEK read; the wrap wait
   // Properties and permissions are asked for at once, once the vault is found.
   expect(at('vaultPermissions').startMs).toBeLessThan(at('getVault').startMs + at('getVault').durationMs)
 })
+
+test('if-exists: reuse of a BEK whose KEK is in another vault: its encryption-settings name that vault, kek-vault-id stays the run’s', async () => {
+  const v = await adeVault('bek-arm-reuse')
+  const other = await adeVault('bek-arm-kek2')
+  const seeded = await world.run({ ...v.inputs, 'kek-name': '', 'kek-url': other.kek.kid, 'secret-name': 'vm-old' })
+  expect(errors(seeded)).toEqual([])
+  world.azure.clearLogs()
+  const result = await world.run({ ...v.inputs, 'secret-name': 'vm-old\nvm-new', 'if-exists': 'reuse' })
+  expect(errors(result)).toEqual([])
+  expect(result.outputs['key-vault-id']).toBe(v.id)
+  expect(result.outputs['kek-vault-id']).toBe(v.id)
+  const items = JSON.parse(result.outputs.secrets) as Array<Record<string, string>>
+  const settingsOf = (name: string) => JSON.parse(items.find((item) => item.name === name)!['encryption-settings']!)
+  expect(settingsOf('vm-old').keyEncryptionKey).toEqual({ keyUrl: other.kek.kid, sourceVault: { id: other.id } })
+  expect(settingsOf('vm-new').keyEncryptionKey).toEqual({ keyUrl: v.kek.kid, sourceVault: { id: v.id } })
+  expect(result.stdout).toMatch(/::warning::The reused BEK vm-old is wrapped with a KEK in bek-arm-kek2, not in bek-arm-reuse/)
+  // The other KEK vault is looked up once, after the BEKs: one listResources more than the run's own vault.
+  expect(armRequests().filter((r) => r.operation === 'listResources')).toHaveLength(2)
+  // The summary's snippets name each KEK vault by its ID.
+  expect(result.summary).toContain(other.id)
+})

@@ -21,6 +21,8 @@ export interface ArmResult extends VaultIds {
   readonly checks: readonly Check[]
   /** Every check on every vault, passed or not, for the summary. */
   readonly rows: readonly CheckRow[]
+  /** Another vault's resource ID, looked up by name in the same subscription (a reused BEK's KEK vault). */
+  readonly vaultIdOf: (name: string) => Promise<string>
 }
 
 /** `armToken`: the run's one ARM token, asked for by the caller as early as it could. */
@@ -76,7 +78,8 @@ export async function readVaultResources(
   ]
   core.info(`Vault resources: ${vault.id}${sameVault ? '' : `, ${kekVault.id}`}`)
   const vaultNames = sameVault ? [settings.vault.name] : [settings.vault.name, settings.kek.vault.name]
-  return { vaultId: vault.id, kekVaultId: kekVault.id, checks, rows: armCheckRows(vaultNames, checks) }
+  const vaultIdOf = (name: string): Promise<string> => findVaultId(client, arm.subscriptionId, name)
+  return { vaultId: vault.id, kekVaultId: kekVault.id, checks, rows: armCheckRows(vaultNames, checks), vaultIdOf }
 }
 
 /** The `oid` claim of an access token; the token itself is never printed. */
