@@ -125,22 +125,27 @@ describe('throttling is waited out only within bounds', () => {
 
 describe('a lost answer to the PUT stores the BEK exactly once', () => {
   const puts = (): number => world.azure.requests.filter((r) => r.method === 'PUT').length
-
-  test('a reset after the stand-in stored it: its version is found, kept and reported', async () => {
-    world.azure.faults.add({ host: VAULT_HOST, method: 'PUT', path: /\/secrets\/lost-answer$/, resetAfterHandling: true })
-    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'lost-answer' })
+  type Fault = Omit<Parameters<typeof world.azure.faults.add>[0], 'host' | 'method' | 'path'>
+  /** A run with `fault` on the PUT of secret `name` that ends stored once: exit 0, no error, 1 PUT, 1 version, the output naming it. */
+  async function storedOnce(name: string, fault: Fault) {
+    world.azure.faults.add({ host: VAULT_HOST, method: 'PUT', path: new RegExp(`/secrets/${name}$`), ...fault })
+    const result = await world.run({ 'os-type': 'linux', 'secret-name': name })
     expect(result.exitCode).toBe(0)
     expect(errors(result)).toEqual([])
-    const versions = world.versions('lost-answer')
+    const versions = world.versions(name)
     expect(versions).toHaveLength(1)
     expect(puts()).toBe(1)
-    const version = versions[0]!.id.split('/').pop()
+    expect(result.outputs['secret-url']).toBe(versions[0]!.id)
+    return { result, version: versions[0]!.id.split('/').pop()! }
+  }
+
+  test('a reset after the stand-in stored it: its version is found, kept and reported', async () => {
+    const { result, version } = await storedOnce('lost-answer', { resetAfterHandling: true })
     expect(result.stdout).toMatch(
       new RegExp(
         `The answer to PUT https://${VAULT_HOST}/secrets/lost-answer was lost \\(E[A-Z]+\\); the vault had stored version ${version}; not stored again\\.`
       )
     )
-    expect(result.outputs['secret-url']).toBe(versions[0]!.id)
     expect(result.outputs['secret-version']).toBe(version)
     expect(result.summary).toContain(version)
   })
@@ -159,37 +164,22 @@ describe('a lost answer to the PUT stores the BEK exactly once', () => {
   })
 
   test('an answer stalled past the 30 s attempt timeout after the stand-in stored it: found, not stored again', async () => {
-    world.azure.faults.add({ host: VAULT_HOST, method: 'PUT', path: /\/secrets\/stalled-answer$/, stallAfterHandling: true })
-    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'stalled-answer' })
-    expect(result.exitCode).toBe(0)
-    expect(errors(result)).toEqual([])
-    const versions = world.versions('stalled-answer')
-    expect(versions).toHaveLength(1)
-    expect(puts()).toBe(1)
-    const version = versions[0]!.id.split('/').pop()
+    const { result, version } = await storedOnce('stalled-answer', { stallAfterHandling: true })
     expect(result.stdout).toContain(
       `The answer to PUT https://${VAULT_HOST}/secrets/stalled-answer was lost (ETIMEDOUT); the vault had stored version ${version}; not stored again.`
     )
     // The attempt's timeout (30 s without a byte) ended the wait, not the step's deadline (300 s).
     expect(result.durationMs).toBeGreaterThanOrEqual(29_000)
     expect(result.durationMs).toBeLessThan(60_000)
-    expect(result.outputs['secret-url']).toBe(versions[0]!.id)
     expect(result.outputs['secret-version']).toBe(version)
   }, 90_000)
 
   test('a 502 from a gateway after the stand-in stored it: found, not stored again', async () => {
     const gateway = { error: { code: 'BadGateway', message: 'The gateway got no answer in time.' } }
-    world.azure.faults.add({ host: VAULT_HOST, method: 'PUT', path: /\/secrets\/gateway-502$/, statusAfterHandling: 502, body: gateway })
-    const result = await world.run({ 'os-type': 'linux', 'secret-name': 'gateway-502' })
-    expect(result.exitCode).toBe(0)
-    expect(errors(result)).toEqual([])
-    const versions = world.versions('gateway-502')
-    expect(versions).toHaveLength(1)
-    expect(puts()).toBe(1)
+    const { result, version } = await storedOnce('gateway-502', { statusAfterHandling: 502, body: gateway })
     expect(result.stdout).toContain(
-      `PUT https://${VAULT_HOST}/secrets/gateway-502 failed (HTTP 502), perhaps after the vault stored it; the vault had stored version ${versions[0]!.id.split('/').pop()}; not stored again.`
+      `PUT https://${VAULT_HOST}/secrets/gateway-502 failed (HTTP 502), perhaps after the vault stored it; the vault had stored version ${version}; not stored again.`
     )
-    expect(result.outputs['secret-url']).toBe(versions[0]!.id)
   })
 
   test('a 503 before the stand-in stored it: checked, sent again, stored once', async () => {
