@@ -3,7 +3,7 @@
 // beside the bundle, and a run that never calls that import never loads it.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, relative, resolve } from 'node:path'
+import { dirname, join, posix, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { transform } from 'esbuild'
 
@@ -75,14 +75,26 @@ export async function buildBundle(entry: string, out: string, options: { sourceM
     if (name.endsWith('.js.map')) maps.push(String(asset.source))
     else if (/^\d+\.index\.js$/.test(name)) {
       // Names kept, as ncc keeps them for the bundle: some packages read their classes' names.
-      const minified = await transform(String(asset.source).replace(MAP_COMMENT, ''), { minify: true, keepNames: true, format: 'esm' })
+      // ncc's map for the chunk goes in inline, for esbuild to carry through to the minified code.
+      const chunkMap = assets[`${name}.map`]?.source
+      const inlineMap = chunkMap
+        ? `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(String(chunkMap)).toString('base64')}\n`
+        : ''
+      const minified = await transform(String(asset.source).replace(MAP_COMMENT, '') + inlineMap, {
+        minify: true,
+        keepNames: true,
+        format: 'esm',
+        sourcemap: chunkMap ? 'external' : false,
+        sourcefile: name
+      })
       files[name] = { source: minified.code }
+      if (minified.map) files[`${name}.map`] = { source: options.sourceMap ? minified.map : positionsOnly(minified.map, name) }
     } else if (name !== 'licenses.txt') files[name] = asset
   }
-  // Node reads no map unless asked; src/stack-positions.ts reads this one for a debug-log crash.
+  // Node reads no map unless asked; src/stack-positions.ts reads these (bundle and chunks) for a debug-log crash.
   // Positions only (no sources, no names) keep it to a fraction of the full map; bench asks for all.
   files['index.js'] = { source: code.replace(MAP_COMMENT, '\n') }
-  files['index.js.map'] = { source: options.sourceMap ? map! : positionsOnly(map!) }
+  files['index.js.map'] = { source: options.sourceMap ? map! : positionsOnly(map!, 'index.js') }
   const attribution = licenses(maps)
   if (attribution) files['licenses.txt'] = { source: attribution }
   for (const [name, file] of Object.entries(files)) {
@@ -92,9 +104,10 @@ export async function buildBundle(entry: string, out: string, options: { sourceM
 }
 
 /** The map without the sources' text and the names: enough to turn a bundle position into a src/ file and line. */
-function positionsOnly(map: string): string {
+function positionsOnly(map: string, file: string): string {
   const { version, sources, mappings } = JSON.parse(map) as { version: number; sources: string[]; mappings: string }
-  return JSON.stringify({ version, file: 'index.js', sources, names: [], mappings })
+  // A chunk's sources come as .././src/…: normalised, they read as the bundle's (../src/…).
+  return JSON.stringify({ version, file, sources: sources.map((source) => posix.normalize(source)), names: [], mappings })
 }
 
 /** Each bundled package's name, license and license text, as ncc's own licenses.txt has them. */
@@ -118,21 +131,29 @@ function licenses(maps: readonly string[]): string {
 }
 
 /**
- * Each chunk of a sub-action's bundle that is byte for byte a chunk of the root bundle becomes a
- * one-line re-export of it: the sign-in chunk alone is 367 KB, committed once instead of per action.
+ * Each chunk of a sub-action's bundle that is byte for byte a chunk of the root bundle, or of an
+ * earlier sub-action's, becomes a one-line re-export of it: the sign-in chunk alone is 367 KB.
  * Identical bytes mean the same modules under the same ids, so every host bundle loads it alike.
+ * (The root's sign-in chunk names the Azure SDK pipeline by another module id since that
+ * pipeline left the root's main bundle, so the sub-actions share theirs with each other.)
  */
 export function shareChunks(root: string, outs: readonly string[]): void {
-  for (const out of outs) {
+  for (const [index, out] of outs.entries()) {
     for (const name of readdirSync(out).filter((n) => /^\d+\.index\.js$/.test(n))) {
       const own = join(out, name)
-      const shared = join(root, name)
-      if (existsSync(shared) && readFileSync(own).equals(readFileSync(shared))) {
-        writeFileSync(own, `export * from '${relative(out, root)}/${name}'\n`)
-      }
+      const bytes = readFileSync(own)
+      const shared = [root, ...outs.slice(0, index)]
+        .map((dir) => join(dir, name))
+        .find((path) => existsSync(path) && !isReExport(path) && readFileSync(path).equals(bytes))
+      if (!shared) continue
+      writeFileSync(own, `export * from '${relative(out, shared)}'\n`)
+      // Its frames are the shared chunk's now, mapped by that chunk's map.
+      rmSync(`${own}.map`, { force: true })
     }
   }
 }
+
+const isReExport = (path: string): boolean => readFileSync(path, 'utf8').startsWith('export * from ')
 
 if (import.meta.main) {
   rmSync('dist', { recursive: true, force: true })

@@ -14,7 +14,6 @@ import { request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls'
-import { getDefaultProxySettings } from '@azure/core-rest-pipeline'
 
 type Callback = (error: Error | null, socket?: Duplex) => void
 
@@ -227,14 +226,17 @@ function refusal(target: string, status: number | undefined, socket: Duplex, hea
   if (answer.length >= 1024) finish()
 }
 
-/** The proxy for `host`, or undefined to connect directly. */
+/**
+ * The proxy for `host`, or undefined to connect directly. The variables and their order are the
+ * SDK's (getDefaultProxySettings in @azure/core-rest-pipeline), as is port 80 when the URL gives
+ * none; read here so that opening the first connections does not load the SDK's pipeline.
+ */
 function proxyFor(host: string): URL | undefined {
-  const settings = getDefaultProxySettings()
-  if (!settings || bypassesProxy(host, process.env.NO_PROXY ?? process.env.no_proxy ?? '')) return undefined
-  const url = new URL(settings.host)
-  url.port = String(settings.port)
-  url.username = settings.username ?? ''
-  url.password = settings.password ?? ''
+  const variable = (name: string): string | undefined => process.env[name] || process.env[name.toLowerCase()] || undefined
+  const value = variable('HTTPS_PROXY') || variable('ALL_PROXY') || variable('HTTP_PROXY')
+  if (!value || bypassesProxy(host, process.env.NO_PROXY ?? process.env.no_proxy ?? '')) return undefined
+  const url = new URL(value)
+  url.port ||= '80'
   return url
 }
 

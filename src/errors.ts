@@ -2,11 +2,12 @@
  * Turns what went wrong into what to do about it: every failure names the missing
  * permission, role, setting or input.
  */
-import { isRestError } from '@azure/core-rest-pipeline'
+import type { RestError } from '@azure/core-rest-pipeline'
 import { ActionableError } from './actionable-error.ts'
 import { type OidcClaims, formatAudience } from './github-oidc.ts'
 import { untrusted } from './untrusted.ts'
-import { VaultError, type VaultOperation } from './vault-client.ts'
+import { VaultError } from './vault-error.ts'
+import type { VaultOperation } from './vault-operation.ts'
 
 export interface ErrorContext {
   readonly clientId?: string
@@ -60,6 +61,14 @@ export function describeError(error: unknown, context: ErrorContext): string {
     return `Could not reach ${untrusted(host ?? 'Azure')} (${error.code}) after retries. Check the vault name, the runner's network and proxy settings (HTTPS_PROXY/NO_PROXY) and the vault's firewall.`
   }
   return untrusted(message, 1000)
+}
+
+/**
+ * By name, as the SDK's own isRestError also accepts: describing an input error must not load
+ * the SDK's pipeline, which the start-up leaves for after the first connections (main.ts).
+ */
+function isRestError(error: unknown): error is RestError {
+  return error instanceof Error && error.name === 'RestError'
 }
 
 /**

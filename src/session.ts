@@ -4,14 +4,13 @@
  * vaults in the inputs, and the per-vault pacer.
  */
 import type { TokenCredential } from '@azure/core-auth'
-import { Connections } from './connections.ts'
+import type { Connections } from './connections.ts'
 import { createCredential } from './credential.ts'
 import type { ErrorContext } from './errors.ts'
-import { GitHubIdToken } from './github-oidc.ts'
 import type { CommonSettings } from './inputs.ts'
-import { trackRequests } from './last-resort.ts'
 import { VaultPacer } from './rate-limit.ts'
-import { StepDeadline } from './step-deadline.ts'
+import { type SessionStart, startSession } from './session-start.ts'
+import type { StepDeadline } from './step-deadline.ts'
 import { VaultClient } from './vault-client.ts'
 
 export interface Session {
@@ -37,15 +36,13 @@ export function openSession(
   vaultUrls: readonly string[],
   preconnect: (connections: Connections) => void = () => undefined
 ): Session {
-  const auth = settings.auth.kind === 'oidc' ? settings.auth : undefined
-  const connections = new Connections()
-  trackRequests(() => connections.pending())
-  const idToken = auth && new GitHubIdToken(auth.audience, connections)
-  const deadline = new StepDeadline(settings.timeoutSeconds, connections)
-  idToken?.prefetch()
-  if (auth) connections.preconnect(new URL(settings.cloud.authorityHost).hostname)
-  preconnect(connections)
-  const credential = createCredential(settings.auth, settings.cloud, idToken, connections)
+  return sessionOn(startSession(settings, preconnect), settings, vaultUrls)
+}
+
+/** The rest of a session, on connections already opened (session-start.ts). */
+export function sessionOn(start: SessionStart, settings: CommonSettings, vaultUrls: readonly string[]): Session {
+  const { connections, deadline } = start
+  const credential = createCredential(settings.auth, settings.cloud, start.idToken, connections)
   return {
     connections,
     credential,
@@ -53,6 +50,6 @@ export function openSession(
     pacer: new VaultPacer(),
     deadline,
     vaultFor: (urls) => new VaultClient(credential, settings.cloud, connections, urls, deadline),
-    errorContext: () => ({ ...auth, oidcClaims: idToken?.claims, authorityHost: new URL(settings.cloud.authorityHost).host })
+    errorContext: start.errorContext
   }
 }

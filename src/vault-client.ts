@@ -23,6 +23,7 @@ import type { Connections } from './connections.ts'
 import { waitRefused } from './throttled.ts'
 import { unreadableAnswer } from './unreadable-answer.ts'
 import { vaultNotFoundPolicy } from './vault-not-found.ts'
+import { VaultError } from './vault-error.ts'
 import type { VaultOperation } from './vault-operation.ts'
 import { type DeadlineClock, WaitRefused, vaultRetryPolicy } from './vault-retry.ts'
 
@@ -34,31 +35,7 @@ const MAX_ANSWER_BYTES = 1024 * 1024
 const STREAM_EVERY_ANSWER = new Set([Number.POSITIVE_INFINITY])
 
 export type { VaultOperation }
-
-export class VaultError extends Error {
-  readonly operation: VaultOperation
-  readonly url: string
-  readonly status: number
-  readonly code: string
-  readonly innerCode?: string
-  /** What the error body said ('' when it said nothing). */
-  readonly reason: string
-  readonly requestId?: string
-  /** Where a redirect (3xx) pointed; never followed. */
-  readonly location?: string
-  constructor(operation: VaultOperation, url: string, response: PipelineResponse, body: string) {
-    const error = parseErrorBody(body)
-    super(error.message || `HTTP ${response.status}`)
-    this.operation = operation
-    this.url = url
-    this.status = response.status
-    this.code = error.code ?? ''
-    this.innerCode = error.innerCode
-    this.reason = error.message ?? ''
-    this.requestId = response.headers.get('x-ms-request-id')
-    this.location = response.headers.get('location')
-  }
-}
+export { VaultError }
 
 export interface VaultRequest {
   readonly operation: VaultOperation
@@ -188,14 +165,5 @@ function parseAnswer<T>(request: VaultRequest, text: string): T {
     return JSON.parse(text) as T
   } catch {
     throw unreadableAnswer(request.operation, request.method, request.url, 'not JSON')
-  }
-}
-
-function parseErrorBody(body: string): { code?: string; message?: string; innerCode?: string } {
-  try {
-    const { error } = JSON.parse(body) as { error?: { code?: string; message?: string; innererror?: { code?: string } } }
-    return { code: error?.code, message: error?.message, innerCode: error?.innererror?.code }
-  } catch {
-    return { message: body.slice(0, 300) }
   }
 }

@@ -1,6 +1,7 @@
 // What a plain run loads (issue 7's start-up targets): a main bundle of at most 700 KB, without
 // the packages no run uses (NOT_BUNDLED), and nothing more before its first connection; after
-// it, the sign-in chunks, never the code only other runs need (ARM).
+// it, the chunks with the BEK step and the sign-in, never the code only other runs need (ARM,
+// dry-run).
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { describe, expect, test } from '@jest/globals'
 import { NOT_BUNDLED } from '../../scripts/build.ts'
@@ -27,7 +28,7 @@ describe('start-up', () => {
     expect(readdirSync('dist')).not.toContain('xdg-open')
   })
 
-  test('a plain run (OIDC, one BEK) loads only the bundle before its first connection, and never the ARM chunk', async () => {
+  test('a plain run (OIDC, one BEK) loads only the bundle before its first connection, and never the ARM or dry-run chunk', async () => {
     const result = await world.run({}, { env: { NODE_OPTIONS: `--import=${TRACE}` } })
     expect(errors(result)).toEqual([])
     expect(result.exitCode).toBe(0)
@@ -36,9 +37,14 @@ describe('start-up', () => {
     const connect = events.indexOf('CONNECT')
     expect(connect).toBeGreaterThan(0)
     expect(events.slice(0, connect)).toEqual(['LOADED dist/index.js'])
-    const chunks = events.slice(connect + 1).map((line) => line.slice('LOADED '.length))
-    // The sign-in: ClientAssertionCredential (with MSAL) and nothing else that is lazy.
-    expect(chunks.some((chunk) => readFileSync(chunk, 'utf8').includes('ClientAssertionCredential'))).toBe(true)
-    for (const chunk of chunks) expect(readFileSync(chunk, 'utf8')).not.toContain('readVaultResources')
+    const chunks = events.slice(connect + 1).map((line) => readFileSync(line.slice('LOADED '.length), 'utf8'))
+    // The BEK step (with the SDK's pipeline), loaded while the connections open, then the sign-in:
+    // ClientAssertionCredential (with MSAL). No chunk that defines what only other runs call.
+    expect(chunks.some((chunk) => defines(chunk, 'runBekStep'))).toBe(true)
+    expect(chunks.some((chunk) => chunk.includes('ClientAssertionCredential'))).toBe(true)
+    for (const chunk of chunks) for (const other of ['readVaultResources', 'dryRun']) expect(defines(chunk, other)).toBe(false)
   })
 })
+
+/** Whether a chunk exports `name` (ncc's table of getters: `{name:f(()=>…`), rather than just calls it. */
+const defines = (chunk: string, name: string): boolean => new RegExp(`[{,]${name}:[\\w$]+\\(\\(\\)=>`).test(chunk)
