@@ -24,7 +24,9 @@ describe('start-up', () => {
     expect(statSync('dist/index.js').size).toBeLessThanOrEqual(700_000)
     const code = readFileSync('dist/index.js', 'utf8')
     expect(code).not.toMatch(/undici/i)
-    for (const name of Object.keys(NOT_BUNDLED)) expect(code).toContain(`${encodeURIComponent(name)}%20is%20not%20in%20this%20bundle`)
+    for (const name of Object.keys(NOT_BUNDLED)) expect(code).toContain(`${name} is not in this bundle`)
+    // Inlined: a data: URL import costs the ESM loader a module of its own before the first line runs.
+    expect(code).not.toContain('from"data:')
     expect(readdirSync('dist')).not.toContain('xdg-open')
   })
 
