@@ -4,9 +4,9 @@
  * first BEK sends at once: KEK read and wrap, and the name check when it runs alongside them.
  */
 import type { Connections } from './connections.ts'
-import type { Settings } from './inputs.ts'
+import type { CheckedSettings } from './inputs.ts'
 
-export function preconnectForBeks(connections: Connections, settings: Settings): void {
+export function preconnectForBeks(connections: Connections, settings: CheckedSettings): void {
   const vaultHost = new URL(settings.vault.url).hostname
   const kekHost = new URL(settings.kek.vault.url).hostname
   const nameChecks = settings.secretNamesMayExist && settings.ifExists !== 'reuse' ? 1 : 0

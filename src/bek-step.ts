@@ -9,7 +9,7 @@ import { batchFailureAdvice, makeBeks } from './batch.ts'
 import { setOutputs } from './bek-outputs.ts'
 import { bekVaultIds } from './bek-vault-ids.ts'
 import { type ErrorContext, describeError } from './errors.ts'
-import type { Settings } from './inputs.ts'
+import { type CheckedSettings, nameSecrets } from './inputs.ts'
 import { type Kek, kekUrl, kekWarnings, readKek } from './kek.ts'
 import { KeyFiles } from './key-output.ts'
 import type { SessionStart } from './session-start.ts'
@@ -19,13 +19,16 @@ import { summaryNotWritten } from './summary-not-written.ts'
 import { untrusted } from './untrusted.ts'
 import { Warnings, inputWarnings } from './warnings.ts'
 
-export async function runBekStep(settings: Settings, start: SessionStart): Promise<void> {
+export async function runBekStep(checked: CheckedSettings, start: SessionStart): Promise<void> {
   const { warn, all: warnings } = new Warnings()
   const { deadline } = start
+  let errorContext = (): ErrorContext => ({})
   let kek: Kek | undefined
   try {
+    const settings = nameSecrets(checked)
     inputWarnings(settings).forEach(warn)
     const session = sessionOn(start, settings, [settings.vault.url, settings.kek.vault.url])
+    errorContext = session.errorContext
     const { vault, pacer } = session
     // The vault resources are read while the sign-in and the KEK read go on; the wrap waits for their checks.
     const armRead = startArmRead(session, settings)
@@ -58,7 +61,7 @@ export async function runBekStep(settings: Settings, start: SessionStart): Promi
     const vaultIds = arm?.value && (await bekVaultIds(result.beks, arm.value, settings, warn))
     setOutputs(result.beks, vaultIds)
     const keyFilesNote = keyFiles?.publish()
-    const failure = describeFailure([arm?.error, result.error], start.errorContext())
+    const failure = describeFailure([arm?.error, result.error], errorContext())
     if (armRead) await writeVaultChecks(armRead)
     const report = {
       settings,
@@ -74,7 +77,7 @@ export async function runBekStep(settings: Settings, start: SessionStart): Promi
     await writeSummary(report).catch(summaryNotWritten)
     if (failure) core.setFailed(`${failure}${batchFailureAdvice(settings, result.beks.length)}`)
   } catch (error) {
-    core.setFailed(describeError(error, start.errorContext()))
+    core.setFailed(describeError(error, errorContext()))
   } finally {
     deadline.end()
     // Past the deadline, a library's retry timer may still be pending; the step has reported.

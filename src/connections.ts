@@ -11,10 +11,10 @@
  */
 import type { Agent, ClientRequest } from 'node:http'
 import { request as httpRequest } from 'node:http'
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
-import { isIP } from 'node:net'
+import type { Agent as HttpsAgent } from 'node:https'
+import { connect as netConnect, isIP } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls'
+import type { ConnectionOptions, TLSSocket } from 'node:tls'
 
 type Callback = (error: Error | null, socket?: Duplex) => void
 
@@ -35,80 +35,82 @@ export interface PendingRequest {
 }
 type Dial = (host: string, port: number, done: (error: Error | null, socket?: TLSSocket) => void) => void
 
-/** A keep-alive agent that can open connections before a request asks for one. */
-class ConnectionAgent extends HttpsAgent {
-  readonly #dial: Dial
-  readonly #warm = new Map<string, Array<Promise<TLSSocket>>>()
-  readonly #pending: Set<PendingRequest>
-  #closed = false
+/** Where an agent gets its connections: dialled now, or one opened ahead of need. */
+interface ConnectionSource {
+  dial: Dial
+  /** A connection opened ahead of need to `host`:`port`, if one is left. */
+  takeWarm(host: string, port: number): Promise<TLSSocket> | undefined
+  readonly pending: Set<PendingRequest>
+}
 
-  constructor(host: string, dial: Dial, pending: Set<PendingRequest>) {
-    // With the agent's own timeout equal to ours, it keeps that timeout on pooled sockets too.
-    // The servername is the agent's one host (dial sends it); given, Node does not work it out
-    // per request with net.isIP, whose IPv6 pattern costs ~5 ms to compile on the first request.
-    super({ keepAlive: true, timeout: ATTEMPT_TIMEOUT_MS, servername: host })
-    this.#dial = (host, port, done) => {
-      if (this.#closed) return done(Object.assign(new Error(`The step is ending: no new connection to ${host}`), { code: 'ECONNABORTED' }))
-      dial(host, port, done)
+/**
+ * A keep-alive agent whose connections come from the run's source. Defined on first use: it
+ * extends https.Agent, and node:https (with node:tls and node:crypto) is loaded only once the
+ * first connections are already opening.
+ */
+function defineConnectionAgent(Base: typeof HttpsAgent) {
+  return class ConnectionAgent extends Base {
+    readonly #source: ConnectionSource
+
+    constructor(host: string, source: ConnectionSource) {
+      // With the agent's own timeout equal to ours, it keeps that timeout on pooled sockets too.
+      // The servername is the agent's one host (dial sends it); given, Node does not work it out
+      // per request with net.isIP, whose IPv6 pattern costs ~5 ms to compile on the first request.
+      super({ keepAlive: true, timeout: ATTEMPT_TIMEOUT_MS, servername: host })
+      this.#source = source
     }
-    this.#pending = pending
-  }
 
-  // Node's hook for every request given to the agent: the step deadline names what is still unanswered.
-  addRequest(request: ClientRequest, options: object): void {
-    const entry: PendingRequest = { host: request.host, method: request.method, path: request.path.replace(/\?.*$/, ''), since: Date.now() }
-    this.#pending.add(entry)
-    request.once('close', () => this.#pending.delete(entry))
-    ;(HttpsAgent.prototype as unknown as { addRequest(r: ClientRequest, o: object): void }).addRequest.call(this, request, options)
-  }
-
-  /** Ends every connection, pooled or in use, and refuses new ones. */
-  close(): void {
-    this.#closed = true
-    for (const sockets of [...Object.values(this.sockets), ...Object.values(this.freeSockets)]) {
-      for (const socket of sockets ?? []) socket.destroy()
+    // Node's hook for every request given to the agent: the step deadline names what is still unanswered.
+    addRequest(request: ClientRequest, options: object): void {
+      const entry: PendingRequest = {
+        host: request.host,
+        method: request.method,
+        path: request.path.replace(/\?.*$/, ''),
+        since: Date.now()
+      }
+      this.#source.pending.add(entry)
+      request.once('close', () => this.#source.pending.delete(entry))
+      ;(Base.prototype as unknown as { addRequest(r: ClientRequest, o: object): void }).addRequest.call(this, request, options)
     }
-    for (const warm of this.#warm.values())
-      for (const socket of warm)
-        socket.then(
-          (tls) => tls.destroy(),
-          () => undefined
-        )
-    this.#warm.clear()
-    this.destroy()
-  }
 
-  preconnect(host: string, port = 443): void {
-    const socket = new Promise<TLSSocket>((resolve, reject) =>
-      this.#dial(host, port, (error, tls) => {
-        if (error || !tls) return reject(error ?? new Error('no socket'))
-        // Until a request takes it, an error only means it will not be used, and it must not
-        // keep the process alive if none ever does (a failed sign-in, say).
-        tls.on('error', () => tls.destroy())
-        tls.unref()
-        resolve(tls)
-      })
-    )
-    socket.catch(() => undefined)
-    const key = `${host}:${port}`
-    this.#warm.set(key, [...(this.#warm.get(key) ?? []), socket])
-  }
+    /** Ends every connection, pooled or in use. */
+    close(): void {
+      for (const sockets of [...Object.values(this.sockets), ...Object.values(this.freeSockets)]) {
+        for (const socket of sockets ?? []) socket.destroy()
+      }
+      this.destroy()
+    }
 
-  // The extension point https.Agent offers for making connections; it may answer through the callback.
-  override createConnection(options: ConnectionOptions & { hostname?: string }, callback: Callback): undefined {
-    const host = options.hostname ?? options.host ?? ''
-    const port = Number(options.port || 443)
-    const dial = (): void => this.#dial(host, port, callback)
-    const warm = this.#warm.get(`${host}:${port}`)?.shift()
-    if (!warm) dial()
-    else warm.then((socket) => (socket.destroyed ? dial() : callback(null, socket.ref())), dial)
-    return undefined
+    // The extension point https.Agent offers for making connections; it may answer through the callback.
+    override createConnection(options: ConnectionOptions & { hostname?: string }, callback: Callback): undefined {
+      const host = options.hostname ?? options.host ?? ''
+      const port = Number(options.port || 443)
+      const dial = (): void => this.#source.dial(host, port, callback)
+      const warm = this.#source.takeWarm(host, port)
+      if (!warm) dial()
+      else warm.then((socket) => (socket.destroyed ? dial() : callback(null, socket.ref())), dial)
+      return undefined
+    }
   }
 }
 
+type ConnectionAgent = InstanceType<ReturnType<typeof defineConnectionAgent>>
+let ConnectionAgentClass: ReturnType<typeof defineConnectionAgent> | undefined
+
 export class Connections {
   readonly #agents = new Map<string, ConnectionAgent>()
+  readonly #warm = new Map<string, Array<Promise<TLSSocket>>>()
+  readonly #dials = new Map<string, Dial>()
   readonly #pending = new Set<PendingRequest>()
+  #closed = false
+  readonly #source: ConnectionSource = {
+    dial: (host, port, done) => {
+      if (this.#closed) return done(Object.assign(new Error(`The step is ending: no new connection to ${host}`), { code: 'ECONNABORTED' }))
+      this.#dialFor(host)(host, port, done)
+    },
+    takeWarm: (host, port) => this.#warm.get(`${host}:${port}`)?.shift(),
+    pending: this.#pending
+  }
 
   /** Requests sent and not yet answered, oldest first. */
   pending(): PendingRequest[] {
@@ -117,36 +119,65 @@ export class Connections {
 
   /** Ends every connection and refuses new ones, so nothing in flight keeps the process alive. */
   close(): void {
+    this.#closed = true
     for (const agent of this.#agents.values()) agent.close()
+    for (const warm of this.#warm.values())
+      for (const socket of warm)
+        socket.then(
+          (tls) => tls.destroy(),
+          () => undefined
+        )
+    this.#warm.clear()
   }
 
   /** The keep-alive agent for `host`. */
   agentFor(host: string): Agent {
-    return this.#agent(host)
-  }
-
-  /**
-   * Opens `count` connections to `host` now; the next requests to it use them. A failure is
-   * left to the request that would have used the connection to meet and report.
-   */
-  preconnect(host: string, count = 1): void {
-    const agent = this.#agent(host)
-    for (let i = 0; i < count; i++) agent.preconnect(host)
-  }
-
-  #agent(host: string): ConnectionAgent {
     let agent = this.#agents.get(host)
     if (!agent) {
-      const proxy = proxyFor(host)
-      agent = new ConnectionAgent(host, proxy ? tunnelThrough(proxy) : direct, this.#pending)
+      ConnectionAgentClass ??= defineConnectionAgent(process.getBuiltinModule('node:https').Agent)
+      agent = new ConnectionAgentClass(host, this.#source)
       this.#agents.set(host, agent)
     }
     return agent
   }
+
+  /**
+   * Opens `count` connections to `host`:`port` now; the next requests to it use them. A failure
+   * is left to the request that would have used the connection to meet and report.
+   */
+  preconnect(host: string, count = 1, port = 443): void {
+    const key = `${host}:${port}`
+    const warm = this.#warm.get(key) ?? []
+    this.#warm.set(key, warm)
+    for (let i = 0; i < count; i++) {
+      const socket = new Promise<TLSSocket>((resolve, reject) =>
+        this.#source.dial(host, port, (error, tls) => {
+          if (error || !tls) return reject(error ?? new Error('no socket'))
+          // Until a request takes it, an error only means it will not be used, and it must not
+          // keep the process alive if none ever does (a failed sign-in, say).
+          tls.on('error', () => tls.destroy())
+          tls.unref()
+          resolve(tls)
+        })
+      )
+      socket.catch(() => undefined)
+      warm.push(socket)
+    }
+  }
+
+  #dialFor(host: string): Dial {
+    let dial = this.#dials.get(host)
+    if (!dial) {
+      const proxy = proxyFor(host)
+      dial = proxy ? tunnelThrough(proxy) : direct
+      this.#dials.set(host, dial)
+    }
+    return dial
+  }
 }
 
 /** Fails a connection that moves no byte for ATTEMPT_TIMEOUT_MS, from its first packet on. */
-function expireWhenIdle(socket: TLSSocket, host: string): void {
+function expireWhenIdle(socket: Duplex & { setTimeout(ms: number, callback: () => void): unknown }, host: string): void {
   socket.setTimeout(ATTEMPT_TIMEOUT_MS, () =>
     socket.destroy(
       Object.assign(new Error(`No answer from ${host} in ${ATTEMPT_TIMEOUT_MS / 1000} s`), {
@@ -156,11 +187,28 @@ function expireWhenIdle(socket: TLSSocket, host: string): void {
   )
 }
 
+/**
+ * TLS over a connected socket. node:tls is loaded here, on the first connection's TCP answer,
+ * rather than before the first connection goes out.
+ */
+function secure(socket: Duplex, host: string, done: (error: Error | null, socket?: TLSSocket) => void): void {
+  const tls = process.getBuiltinModule('node:tls').connect({ socket, servername: host })
+  expireWhenIdle(tls, host)
+  tls.once('secureConnect', () => done(null, tls))
+  tls.once('error', (error) => done(error))
+}
+
 const direct: Dial = (host, port, done) => {
-  const socket = tlsConnect({ host, port, servername: host })
+  const socket = netConnect({ host, port })
+  const fail = (error: Error): void => done(error)
   expireWhenIdle(socket, host)
-  socket.once('secureConnect', () => done(null, socket))
-  socket.once('error', (error) => done(error))
+  socket.once('error', fail)
+  socket.once('connect', () => {
+    socket.off('error', fail)
+    // The TLS socket keeps the idle timeout from here on.
+    socket.setTimeout(0)
+    secure(socket, host, done)
+  })
 }
 
 function tunnelThrough(proxy: URL): Dial {
@@ -171,15 +219,15 @@ function tunnelThrough(proxy: URL): Dial {
       const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
       headers['proxy-authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`
     }
-    const secure = proxy.protocol === 'https:'
-    const connect = (secure ? httpsRequest : httpRequest)({
+    const secureProxy = proxy.protocol === 'https:'
+    const connect = (secureProxy ? process.getBuiltinModule('node:https').request : httpRequest)({
       host: proxy.hostname,
-      port: proxy.port || (secure ? 443 : 80),
+      port: proxy.port || (secureProxy ? 443 : 80),
       method: 'CONNECT',
       path: target,
       headers,
       // Node would take it from the Host header, which for a CONNECT names the target, not the proxy.
-      servername: secure && !isIP(proxy.hostname) ? proxy.hostname : '',
+      servername: secureProxy && !isIP(proxy.hostname) ? proxy.hostname : '',
       timeout: ATTEMPT_TIMEOUT_MS
     })
     connect.once('timeout', () =>
@@ -192,10 +240,7 @@ function tunnelThrough(proxy: URL): Dial {
         refusal(target, response.statusCode, socket, head, done)
         return
       }
-      const tls = tlsConnect({ socket, servername: host })
-      expireWhenIdle(tls, host)
-      tls.once('secureConnect', () => done(null, tls))
-      tls.once('error', (error) => done(error))
+      secure(socket, host, done)
     })
     connect.once('error', (error) => done(error))
     connect.end()

@@ -6,6 +6,7 @@ import { request as httpsRequest } from 'node:https'
 import * as core from '@actions/core'
 import { ActionableError } from './actionable-error.ts'
 import type { Connections } from './connections.ts'
+import { idTokenRequestUrl } from './id-token-request.ts'
 import { untrusted } from './untrusted.ts'
 
 export interface OidcClaims {
@@ -31,18 +32,7 @@ export class GitHubIdToken {
   #claims?: OidcClaims
 
   constructor(audience: string, connections: Connections) {
-    if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
-      throw new ActionableError(
-        'The runner gave this job no GitHub OIDC token: add `permissions: id-token: write` to the workflow or job. ' +
-          'Pull requests from forks (and Dependabot) never get one; run those with another trigger or without client-id/tenant-id.'
-      )
-    }
-    if (!isHttpsUrl(process.env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '')) {
-      throw new ActionableError(
-        "The runner's ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL, so the job's OIDC token cannot be fetched. " +
-          'The runner sets it for jobs with `permissions: id-token: write`; do not set it in the workflow.'
-      )
-    }
+    idTokenRequestUrl()
     this.#audience = audience
     this.#connections = connections
   }
@@ -93,7 +83,7 @@ export class GitHubIdToken {
    * following any redirect, and masking the token before anything can print it.
    */
   #request(): Promise<string> {
-    const url = new URL(process.env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '')
+    const url = idTokenRequestUrl()
     url.searchParams.set('audience', this.#audience)
     const fail = (detail: string): ActionableError =>
       new ActionableError(
@@ -138,14 +128,6 @@ export class GitHubIdToken {
       request.once('error', reject)
       request.end()
     })
-  }
-}
-
-function isHttpsUrl(text: string): boolean {
-  try {
-    return new URL(text).protocol === 'https:'
-  } catch {
-    return false
   }
 }
 

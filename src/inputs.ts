@@ -3,12 +3,11 @@
  * network. A bad input throws an InputError that names the input, the problem and the form
  * that is allowed.
  */
-import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
-import * as core from '@actions/core'
+import { actionInput } from './action-input.ts'
 import { type Cloud, CLOUD_NAMES, cloudOfHost, findCloud } from './clouds.ts'
 import { BekFormatError, type BekFile, parseBekFile } from './bek-file.ts'
-import { type KeyOutputTarget, parseKeyOutputFile } from './key-output.ts'
+import { type KeyOutputTarget, parseKeyOutputFile } from './key-output-target.ts'
 import { KeyFileError, readKeyFile } from './key-file.ts'
 import { OS_TYPES, type OsType } from './os-type.ts'
 import { runProvenance } from './provenance.ts'
@@ -54,10 +53,16 @@ export interface CommonSettings {
   readonly timeoutSeconds: number
 }
 
-export interface Settings extends CommonSettings {
+/**
+ * The main action's inputs, all checked, before its secrets are named: generating fresh names
+ * needs node:crypto, which is loaded only once the first connections are out (nameSecrets).
+ */
+export interface CheckedSettings extends CommonSettings {
   readonly kek: KekRef
-  /** One name per BEK to create, in the order the user asked for them. */
-  readonly secretNames: readonly string[]
+  /** The names asked for (secret-name, or the .BEK file's protector ID), in order; empty for fresh ones. */
+  readonly givenNames: readonly string[]
+  /** How many fresh names to generate when none is given (count). */
+  readonly freshNames: number
   /** False when the names are fresh UUIDs, which cannot exist yet. */
   readonly secretNamesMayExist: boolean
   readonly algorithm: WrapAlgorithm
@@ -70,6 +75,8 @@ export interface Settings extends CommonSettings {
   readonly tags: ReadonlyArray<readonly [string, string]>
   /** Value of the CreatedBy tag; undefined with provenance: false or outside a runner. */
   readonly createdBy?: string
+  /** Why there is no CreatedBy tag although provenance is on; warned about with the step's other warnings. */
+  readonly createdByWarning?: string
   readonly ifExists: IfExists
   readonly verify: boolean
   /** Set when the vaults are read through Azure Resource Manager (subscription-id, or key-vault as a resource ID). */
@@ -78,6 +85,11 @@ export interface Settings extends CommonSettings {
   readonly location?: string
   /** Check everything, wrap one throw-away key, store nothing. */
   readonly dryRun: boolean
+}
+
+export interface Settings extends CheckedSettings {
+  /** One name per BEK to create, in the order the user asked for them. */
+  readonly secretNames: readonly string[]
 }
 
 export interface ArmSettings {
@@ -108,10 +120,12 @@ const VAULT_NAME_PATTERN = /^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/
 const TAG_TEXT_MAX = 256
 
 /** Reads the inputs the way the runner passes them (`INPUT_<NAME>` variables), and the run they are for. */
-export function getSettings(
-  input: (name: string) => string = (name) => core.getInput(name),
-  env: NodeJS.ProcessEnv = process.env
-): Settings {
+export function getSettings(input: (name: string) => string = actionInput, env: NodeJS.ProcessEnv = process.env): Settings {
+  return nameSecrets(checkSettings(input, env))
+}
+
+/** Every input checked, as getSettings does, short of generating fresh secret names. */
+export function checkSettings(input: (name: string) => string = actionInput, env: NodeJS.ProcessEnv = process.env): CheckedSettings {
   checkProxyEnvironment(env)
   const common = getCommonSettings(input)
   const { cloud, vault } = common
@@ -124,23 +138,26 @@ export function getSettings(
   const tags = parseTags(input('tags'), provenance)
   const ifExists = parseChoice('if-exists', input('if-exists'), ['fail', 'reuse', 'new-version'] as const, 'fail')
   const keyOutput = parseKeyOutputFile(input('key-output-file'), {
-    several: secretNames.names.length > 1,
+    several: Math.max(secretNames.given.length, secretNames.fresh) > 1,
     keyFileGiven: keyFile !== undefined,
     reuse: ifExists === 'reuse',
     env
   })
+  const provenanceRead = provenance ? runProvenance(env) : {}
   return {
     ...common,
     kek,
-    secretNames: secretNames.names,
-    secretNamesMayExist: !secretNames.generated,
+    givenNames: secretNames.given,
+    freshNames: secretNames.fresh,
+    secretNamesMayExist: secretNames.given.length > 0,
     algorithm,
     keySizeBits: Number(parseChoice('key-size', input('key-size'), ['128', '192', '256'] as const, '256')) as 128 | 192 | 256,
     keyFile,
     keyOutput,
     osType,
     tags,
-    createdBy: provenance ? runProvenance(env) : undefined,
+    createdBy: provenanceRead.createdBy,
+    createdByWarning: provenanceRead.warning,
     ifExists,
     verify: parseBoolean('verify', input('verify')),
     arm: parseArm(input('subscription-id'), input('key-vault')),
@@ -169,7 +186,7 @@ function parseLocation(value: string): string | undefined {
 }
 
 /** key-vault, environment, sign-in and max-parallel: what every action here reads first. */
-export function getCommonSettings(input: (name: string) => string = (name) => core.getInput(name)): CommonSettings {
+export function getCommonSettings(input: (name: string) => string = actionInput): CommonSettings {
   const cloud = parseCloud(input('environment'))
   return {
     cloud,
@@ -305,7 +322,7 @@ export function parseNameLines(value: string): string[] {
   return names
 }
 
-function parseSecretNames(value: string, countText: string, keyFile: KeyFile | undefined): { names: string[]; generated: boolean } {
+function parseSecretNames(value: string, countText: string, keyFile: KeyFile | undefined): { given: string[]; fresh: number } {
   const names = parseNameLines(value)
   const count = parseInteger('count', countText, 1, MAX_COUNT, 1)
   if (names.length > 0 && count > 1) {
@@ -318,17 +335,16 @@ function parseSecretNames(value: string, countText: string, keyFile: KeyFile | u
   if (keyFile && Math.max(names.length, count) > 1) {
     throw new InputError('key-file', 'wraps one file into one secret; it cannot be combined with count or several secret names')
   }
-  if (names.length > 0) {
-    if (keyFile?.bek && names[0] !== keyFile.bek.protectorId) {
-      core.warning(
-        `secret-name '${names[0]}' differs from the BitLocker protector ID in key-file (${keyFile.bek.protectorId}); ADE names Windows BEK secrets after that ID`
-      )
-    }
-    return { names, generated: false }
-  }
-  if (keyFile?.bek) return { names: [keyFile.bek.protectorId], generated: false }
-  // ADE names the secrets it creates with upper-case GUIDs; do the same.
-  return { names: Array.from({ length: count }, () => randomUUID().toUpperCase()), generated: true }
+  if (names.length > 0) return { given: names, fresh: 0 }
+  if (keyFile?.bek) return { given: [keyFile.bek.protectorId], fresh: 0 }
+  return { given: [], fresh: count }
+}
+
+/** The secrets' names: those given, or fresh upper-case GUIDs, as ADE names the secrets it creates. */
+export function nameSecrets(checked: CheckedSettings): Settings {
+  if (checked.givenNames.length > 0) return { ...checked, secretNames: checked.givenNames }
+  const { randomUUID } = process.getBuiltinModule('node:crypto')
+  return { ...checked, secretNames: Array.from({ length: checked.freshNames }, () => randomUUID().toUpperCase()) }
 }
 
 function parseKeyFile(path: string, keySize: string, algorithm: WrapAlgorithm, osType: OsType): KeyFile | undefined {

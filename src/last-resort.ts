@@ -5,7 +5,7 @@
  * instead of Node's dump of the minified bundle line or its "unsettled top-level await"
  * (exit 13). The stack goes to the debug log only, with the src/ positions of its bundle frames.
  */
-import * as core from '@actions/core'
+import { EOL } from 'node:os'
 import type { PendingRequest } from './connections.ts'
 import { withSourcePositions } from './stack-positions.ts'
 import { untrusted } from './untrusted.ts'
@@ -29,8 +29,8 @@ export function failUnexpectedly(error: unknown): void {
   reported = true
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
   // The map is read only when the runner will show the debug log.
-  if (error instanceof Error && error.stack) core.debug(untrusted(core.isDebug() ? withSourcePositions(error.stack) : error.stack, 4000))
-  core.setFailed(`The action stopped on an unexpected error ${where()}: ${untrusted(message, 500)}. ${HINT}`)
+  if (error instanceof Error && error.stack) command('debug', untrusted(isDebug() ? withSourcePositions(error.stack) : error.stack, 4000))
+  command('error', `The action stopped on an unexpected error ${where()}: ${untrusted(message, 500)}. ${HINT}`)
 }
 
 /** Reports, once, that the action's work can no longer finish: nothing is left that could answer it. */
@@ -38,7 +38,8 @@ export function failUnfinished(): void {
   process.exitCode = 1
   if (reported) return
   reported = true
-  core.setFailed(
+  command(
+    'error',
     `The action stopped before finishing ${where()}: nothing was left that could answer (no connection or timer held the process). ` +
       `Check the runner's network and proxy (HTTPS_PROXY/NO_PROXY). ${HINT}`
   )
@@ -79,3 +80,15 @@ function where(): string {
   )
   return `while waiting for ${waiting.join(', ')}`
 }
+
+/**
+ * A workflow command, written as @actions/core writes it (escaped the same way), without
+ * loading it: these handlers are in place from the first line, before the step needs core.
+ */
+function command(name: 'error' | 'debug', message: string): void {
+  const escaped = message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+  process.stdout.write(`::${name}::${escaped}${EOL}`)
+}
+
+/** Whether the runner shows the debug log (core.isDebug). */
+const isDebug = (): boolean => process.env.RUNNER_DEBUG === '1'

@@ -3,18 +3,21 @@
  * attempt. Read from the runner's variables, the same ones @actions/github's context reads;
  * that package is not a dependency, and its context is nothing more than these reads.
  */
-import * as core from '@actions/core'
 import { untrusted } from './untrusted.ts'
 
 const REPOSITORY_PATTERN = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/
 const NUMBER_PATTERN = /^[1-9]\d{0,19}$/
 const TAG_VALUE_MAX = 256
 
-/**
- * `<server-url>/<owner>/<repo>/actions/runs/<run-id>/attempts/<attempt>`, or undefined with a
- * warning when a variable is missing or malformed (outside a runner, or a runner too old).
- */
-export function runProvenance(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export interface Provenance {
+  /** `<server-url>/<owner>/<repo>/actions/runs/<run-id>/attempts/<attempt>`. */
+  readonly createdBy?: string
+  /** Why there is none: a variable missing or malformed (outside a runner, or a runner too old). Escaped. */
+  readonly warning?: string
+}
+
+/** The CreatedBy value, or the warning to give instead; the caller prints it with its other warnings. */
+export function runProvenance(env: NodeJS.ProcessEnv = process.env): Provenance {
   const server = env['GITHUB_SERVER_URL'] ?? ''
   const repository = env['GITHUB_REPOSITORY'] ?? ''
   const runId = env['GITHUB_RUN_ID'] ?? ''
@@ -26,15 +29,14 @@ export function runProvenance(env: NodeJS.ProcessEnv = process.env): string | un
     (NUMBER_PATTERN.test(attempt) ? undefined : `GITHUB_RUN_ATTEMPT '${attempt}' is not an attempt number`)
   const value = problem ? undefined : `${serverBase(server)}/${repository}/actions/runs/${runId}/attempts/${attempt}`
   if (value && value.length > TAG_VALUE_MAX) {
-    core.warning(`No CreatedBy tag: the run URL has ${value.length} characters, more than a tag value may (${TAG_VALUE_MAX}).`)
-    return undefined
+    return { warning: `No CreatedBy tag: the run URL has ${value.length} characters, more than a tag value may (${TAG_VALUE_MAX}).` }
   }
   if (problem) {
-    core.warning(
-      `No CreatedBy tag: ${untrusted(problem)}. The GitHub runner sets these variables; set provenance: false to leave the tag out knowingly.`
-    )
+    return {
+      warning: `No CreatedBy tag: ${untrusted(problem)}. The GitHub runner sets these variables; set provenance: false to leave the tag out knowingly.`
+    }
   }
-  return value
+  return { createdBy: value }
 }
 
 function serverProblem(server: string): string | undefined {

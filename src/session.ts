@@ -1,12 +1,13 @@
 /**
  * What every action here needs before its first Key Vault request: the job's OIDC token
- * (fetched at once), the run's connections, the credential, one vault client limited to the
- * vaults in the inputs, and the per-vault pacer.
+ * (fetched at once, on the connection session-start.ts opened), the run's connections, the
+ * credential, one vault client limited to the vaults in the inputs, and the per-vault pacer.
  */
 import type { TokenCredential } from '@azure/core-auth'
 import type { Connections } from './connections.ts'
 import { createCredential } from './credential.ts'
 import type { ErrorContext } from './errors.ts'
+import { GitHubIdToken } from './github-oidc.ts'
 import type { CommonSettings } from './inputs.ts'
 import { VaultPacer } from './rate-limit.ts'
 import { type SessionStart, startSession } from './session-start.ts'
@@ -42,7 +43,10 @@ export function openSession(
 /** The rest of a session, on connections already opened (session-start.ts). */
 export function sessionOn(start: SessionStart, settings: CommonSettings, vaultUrls: readonly string[]): Session {
   const { connections, deadline } = start
-  const credential = createCredential(settings.auth, settings.cloud, start.idToken, connections)
+  const auth = settings.auth.kind === 'oidc' ? settings.auth : undefined
+  const idToken = auth && new GitHubIdToken(auth.audience, connections)
+  idToken?.prefetch()
+  const credential = createCredential(settings.auth, settings.cloud, idToken, connections)
   return {
     connections,
     credential,
@@ -50,6 +54,6 @@ export function sessionOn(start: SessionStart, settings: CommonSettings, vaultUr
     pacer: new VaultPacer(),
     deadline,
     vaultFor: (urls) => new VaultClient(credential, settings.cloud, connections, urls, deadline),
-    errorContext: start.errorContext
+    errorContext: () => ({ ...auth, oidcClaims: idToken?.claims, authorityHost: new URL(settings.cloud.authorityHost).host })
   }
 }

@@ -11,12 +11,13 @@ const world = useWorld()
 
 /**
  * Preloaded into the run: prints each file module Node loads (the bundle, then any chunk it
- * imports), and CONNECT when the run opens its first socket.
+ * imports), and CONNECT when the run opens its first socket, with the built-in modules loaded
+ * by then among those the first connection must not wait for.
  */
 const TRACE = `data:text/javascript,${encodeURIComponent(
   "import{registerHooks}from'node:module';import net from'node:net';" +
     "registerHooks({load(url,context,next){if(url.startsWith('file:'))process.stderr.write('LOADED '+url.replace(/^.*\\/dist\\//,'dist/')+'\\n');return next(url,context)}});" +
-    "const connect=net.Socket.prototype.connect;let first=true;net.Socket.prototype.connect=function(...args){if(first){first=false;process.stderr.write('CONNECT\\n')}return connect.apply(this,args)}"
+    "const connect=net.Socket.prototype.connect;let first=true;net.Socket.prototype.connect=function(...args){if(first){first=false;process.stderr.write('CONNECT\\n');process.stderr.write('BUILTINS '+['crypto','tls','https','readline'].filter(m=>process.moduleLoadList.includes('NativeModule '+m)).join(',')+'\\n')}return connect.apply(this,args)}"
 )}`
 
 describe('start-up', () => {
@@ -30,7 +31,7 @@ describe('start-up', () => {
     expect(readdirSync('dist')).not.toContain('xdg-open')
   })
 
-  test('a plain run (OIDC, one BEK) loads only the bundle before its first connection, and never the ARM or dry-run chunk', async () => {
+  test('a plain run (OIDC, one BEK) loads only the bundle (no node:crypto, tls or https) before its first connection, and never the ARM or dry-run chunk', async () => {
     const result = await world.run({}, { env: { NODE_OPTIONS: `--import=${TRACE}` } })
     expect(errors(result)).toEqual([])
     expect(result.exitCode).toBe(0)
@@ -39,6 +40,8 @@ describe('start-up', () => {
     const connect = events.indexOf('CONNECT')
     expect(connect).toBeGreaterThan(0)
     expect(events.slice(0, connect)).toEqual(['LOADED dist/index.js'])
+    // node:crypto, node:tls, node:https and readline (which node:fs/promises loads) come only once the first connection is out.
+    expect(result.stderr.split('\n').find((line) => line.startsWith('BUILTINS'))).toBe('BUILTINS ')
     const chunks = events.slice(connect + 1).map((line) => readFileSync(line.slice('LOADED '.length), 'utf8'))
     // The BEK step (with the SDK's pipeline), loaded while the connections open, then the sign-in:
     // ClientAssertionCredential (with MSAL). No chunk that defines what only other runs call.

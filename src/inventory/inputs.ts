@@ -1,5 +1,5 @@
 /** The inventory's inputs: the common ones, and when to fail the step. */
-import * as core from '@actions/core'
+import { actionInput } from '../action-input.ts'
 import { type CommonSettings, getCommonSettings, parseChoice } from '../inputs.ts'
 
 export const FAIL_ON = ['never', 'at-risk', 'not-current'] as const
@@ -9,6 +9,6 @@ export interface InventorySettings extends CommonSettings {
   readonly failOn: FailOn
 }
 
-export function getInventorySettings(input: (name: string) => string = (name) => core.getInput(name)): InventorySettings {
+export function getInventorySettings(input: (name: string) => string = actionInput): InventorySettings {
   return { ...getCommonSettings(input), failOn: parseChoice('fail-on', input('fail-on'), FAIL_ON, 'never') }
 }

@@ -17,7 +17,7 @@ import { type BekVersion, type KekVersionReport, kekVersionReports, setOutputs, 
 import { type SecretItem, listSecretVersions, listSecrets } from './secret-list.ts'
 
 export async function run(): Promise<void> {
-  const settings = readInputs(getInventorySettings)
+  const settings = await readInputs(getInventorySettings)
   if (!settings) return
   let errorContext = (): ErrorContext => ({})
   try {

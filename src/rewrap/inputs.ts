@@ -1,5 +1,6 @@
 /** The rewrap's inputs: the common ones, the target KEK as the root action takes it, and the selection. */
 import * as core from '@actions/core'
+import { actionInput } from '../action-input.ts'
 import {
   type CommonSettings,
   type KekRef,
@@ -26,8 +27,9 @@ export interface RewrapSettings extends CommonSettings {
   readonly createdBy?: string
 }
 
-export function getRewrapSettings(input: (name: string) => string = (name) => core.getInput(name)): RewrapSettings {
+export function getRewrapSettings(input: (name: string) => string = actionInput): RewrapSettings {
   const common = getCommonSettings(input)
+  const provenance = parseChoice('provenance', input('provenance'), ['true', 'false'] as const, 'true') === 'true'
   const algorithm = input('algorithm').trim()
   const fromKek = input('from-kek').trim()
   return {
@@ -37,6 +39,12 @@ export function getRewrapSettings(input: (name: string) => string = (name) => co
     secretNames: parseNameLines(input('secret-name')),
     fromKek: fromKek ? parseKekUrl(fromKek, common.cloud, 'from-kek') : undefined,
     dryRun: parseBoolean('dry-run', input('dry-run')),
-    createdBy: parseChoice('provenance', input('provenance'), ['true', 'false'] as const, 'true') === 'true' ? runProvenance() : undefined
+    createdBy: provenance ? createdBy() : undefined
   }
+}
+
+function createdBy(): string | undefined {
+  const { createdBy, warning } = runProvenance()
+  if (warning) core.warning(warning)
+  return createdBy
 }

@@ -21,7 +21,7 @@ import { type RewrapReport, type Skipped, setOutputs, writeRewrapSummary } from 
 import { type Plan, type RewrapJob, type Rewrapped, plan, rewrap } from './rewrap-secret.ts'
 
 export async function run(): Promise<void> {
-  const settings = readInputs(getRewrapSettings)
+  const settings = await readInputs(getRewrapSettings)
   if (!settings) return
   let errorContext = (): ErrorContext => ({})
   try {
