@@ -1,8 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import * as core from '@actions/core'
 import { describe, expect, test } from '@jest/globals'
-import { type Settings, InputError, getSettings } from '../src/inputs.ts'
+import { actionInput } from '../src/action-input.ts'
+import { type Settings, InputError, checkSettings, getSettings, nameSecrets } from '../src/inputs.ts'
+import { inputWarnings } from '../src/warnings.ts'
 import { buildBekFile } from './fixtures/bek-file.ts'
 
 const GUID = '11111111-2222-3333-4444-555555555555'
@@ -33,6 +36,12 @@ function file(name: string, bytes: Buffer): string {
 }
 
 describe('defaults', () => {
+  test("outside a runner, provenance is left out with a warning among the step's others", () => {
+    const s = getSettings((name) => ({ ...base, 'os-type': 'linux' })[name] ?? '', {})
+    expect(s.createdBy).toBeUndefined()
+    expect(inputWarnings(s)).toEqual([expect.stringMatching(/^No CreatedBy tag: GITHUB_SERVER_URL '' is not a URL/)])
+  })
+
   test('a vault and a KEK name are enough', () => {
     const s = settings(base)
     expect(s.cloud.name).toBe('AzureCloud')
@@ -54,6 +63,29 @@ describe('defaults', () => {
   test('count makes that many distinct generated names', () => {
     const s = settings({ ...base, count: '50' })
     expect(new Set(s.secretNames).size).toBe(50)
+  })
+
+  test('the checks name no secret; fresh names are made only by nameSecrets, given ones kept', () => {
+    const checked = checkSettings((name) => ({ ...base, count: '3' })[name] ?? '', runner)
+    expect(checked).not.toHaveProperty('secretNames')
+    expect(checked).toMatchObject({ givenNames: [], freshNames: 3, secretNamesMayExist: false })
+    expect(nameSecrets(checked).secretNames).toHaveLength(3)
+    const given = checkSettings((name) => ({ ...base, 'secret-name': 'vm-1\nvm-2' })[name] ?? '', runner)
+    expect(nameSecrets(given).secretNames).toEqual(['vm-1', 'vm-2'])
+  })
+})
+
+describe('actionInput', () => {
+  test('reads INPUT_* as core.getInput does: upper-cased, spaces as underscores, hyphens kept, trimmed', () => {
+    const env = { 'INPUT_KEY-VAULT': '  my-vault \n', INPUT_KEK_NAME: 'disk-kek', 'INPUT_SECRET-NAME': 'a\nb' }
+    const saved = { ...process.env }
+    Object.assign(process.env, env)
+    try {
+      for (const name of ['key-vault', 'kek name', 'Secret-Name', 'not-given']) expect(actionInput(name)).toBe(core.getInput(name))
+      expect(actionInput('key-vault')).toBe('my-vault')
+    } finally {
+      for (const name of Object.keys(env)) if (!(name in saved)) delete process.env[name]
+    }
   })
 })
 
@@ -286,6 +318,16 @@ describe('key-file', () => {
     expect(s.secretNamesMayExist).toBe(true)
     expect(s.keyFile?.bek?.fileName).toBe(`${bek.guid}.BEK`)
     expect(s.keyFile?.bytes.equals(bek.bytes)).toBe(true)
+  })
+
+  test("a secret-name other than the .BEK file's protector ID is warned about, escaped", () => {
+    const bek = buildBekFile()
+    const s = settings({ ...base, 'key-file': file('named.BEK', bek.bytes), 'secret-name': 'other-name' })
+    expect(s.secretNames).toEqual(['other-name'])
+    expect(inputWarnings(s)).toEqual([
+      `secret-name 'other-name' differs from the BitLocker protector ID in key-file (${bek.guid}); ADE names Windows BEK secrets after that ID`
+    ])
+    expect(inputWarnings(settings({ ...base, 'key-file': file('same.BEK', bek.bytes) }))).toEqual([])
   })
 
   test('linux takes any bytes', () => {

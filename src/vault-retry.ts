@@ -15,6 +15,12 @@ import { type PipelinePolicy, type PipelineResponse, type RetryStrategy, RestErr
 
 /** The longest wait a throttled request is given before it is sent again. */
 export const MAX_WAIT_MS = 60_000
+/**
+ * How often a throttled request is sent again after waiting as asked. A vault shared with other
+ * clients can throttle one request several times running; the step deadline bounds the waiting.
+ */
+export const MAX_THROTTLED_RETRIES = 10
+/** How often a request is sent again after any other transient failure. */
 const MAX_RETRIES = 3
 const BACK_OFF_MS = 1000
 /** Network errors after which a request may or may not have reached the vault. */
@@ -73,7 +79,7 @@ export function vaultRetryPolicy(deadline: DeadlineClock): PipelinePolicy {
       request.abortSignal ??= deadline.signal
       const write = request.method === 'PUT'
       const strategies = [boundedThrottling(deadline, write), ...(write ? [noResendAfterNetworkError] : []), backOff(deadline, write)]
-      return retryPolicy(strategies, { maxRetries: MAX_RETRIES }).sendRequest(request, next)
+      return retryPolicy(strategies, { maxRetries: MAX_THROTTLED_RETRIES }).sendRequest(request, next)
     }
   }
 }
@@ -99,16 +105,23 @@ const noResendAfterNetworkError: RetryStrategy = {
   retry: ({ responseError }) => (isNetworkError(responseError) ? { errorToThrow: responseError } : { skipStrategy: true })
 }
 
-/** Exponential back-off with jitter for transient failures, never past the deadline; `write`: a 5xx is returned, not resent. */
+/**
+ * Exponential back-off with jitter for transient failures, MAX_RETRIES times and never past the
+ * deadline; `write`: a 5xx is returned, not resent. Made per request: it counts its own retries.
+ */
 function backOff(deadline: DeadlineClock, write: boolean): RetryStrategy {
+  let retries = 0
   return {
     name: 'boundedBackOff',
-    retry({ retryCount, response, responseError }) {
+    retry({ response, responseError }) {
       const status = response?.status ?? 0
       const serverError = outcomeUnknown(status) && status !== 501 && status !== 505
       const transient = isNetworkError(responseError) || status === 408 || status === 429 || (!write && serverError)
-      const delayMs = BACK_OFF_MS * 2 ** retryCount * (0.8 + Math.random() * 0.4)
-      if (transient && delayMs < deadline.remainingMs()) return { retryAfterInMs: delayMs }
+      const delayMs = BACK_OFF_MS * 2 ** retries * (0.8 + Math.random() * 0.4)
+      if (transient && retries < MAX_RETRIES && delayMs < deadline.remainingMs()) {
+        retries += 1
+        return { retryAfterInMs: delayMs }
+      }
       // The last answer stands: a response is returned as it is, an error thrown.
       return responseError ? { errorToThrow: responseError } : { skipStrategy: true }
     }

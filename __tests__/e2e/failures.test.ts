@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KEK, SUBJECT, VAULT, useWorld, errors, operations } from './world.ts'
+import { MAX_THROTTLED_RETRIES } from '../../src/vault-retry.ts'
 
 const world = useWorld()
 
@@ -227,20 +228,31 @@ describe('transient failures are retried by the pipeline, and a BEK is stored on
     expect(world.azure.requests.filter((r) => r.operation === 'wrapKey' && r.status === 200)).toHaveLength(1)
   })
 
-  test('retries are bounded: a vault that keeps failing ends the step with advice', async () => {
+  const throttlePuts = (times: number): void =>
     world.azure.faults.add({
       host: `${VAULT}.vault.azure.net`,
       method: 'PUT',
       path: /\/secrets\//,
-      times: 10,
+      times,
       status: 429,
       headers: { 'retry-after': '0' },
       body: THROTTLED
     })
+
+  test('retries are bounded: a vault that keeps throttling ends the step with advice', async () => {
+    throttlePuts(MAX_THROTTLED_RETRIES + 5)
     const result = await world.run({ 'os-type': 'linux' })
     expect(result.exitCode).toBe(1)
     expect(errors(result)).toEqual([expect.stringMatching(/kept throttling .*max-parallel/)])
-    expect(world.azure.requests.filter((r) => r.method === 'PUT').length).toBe(4)
+    expect(world.azure.requests.filter((r) => r.method === 'PUT').length).toBe(1 + MAX_THROTTLED_RETRIES)
+  })
+
+  test('a vault shared with other clients may throttle one store several times running: it is waited out and stored once', async () => {
+    throttlePuts(6)
+    const result = await world.run({ 'os-type': 'linux' })
+    expect(errors(result)).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(world.azure.requests.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([...Array(6).fill(429), 200])
   })
 })
 
