@@ -1,7 +1,7 @@
 /**
  * Signs in to Entra ID (sign-in.ts). @azure/identity and MSAL are two thirds of the code a run
  * needs, and nothing needs them before the first token request: they load then, as a chunk of
- * their own, while the connections opened at start-up and the OIDC token fetch are under way.
+ * their own, once the OIDC token request is out, while its answer is on the way.
  */
 import type { TokenCredential } from '@azure/core-auth'
 import type { Cloud } from './clouds.ts'
@@ -13,7 +13,11 @@ export function createCredential(auth: Auth, cloud: Cloud, idToken: GitHubIdToke
   let credential: Promise<TokenCredential> | undefined
   return {
     async getToken(scopes, options) {
-      credential ??= import('./sign-in.ts').then(({ identityCredential }) => identityCredential(auth, cloud, idToken, connections))
+      // Compiling the chunk holds the thread for tens of ms: with OIDC it waits until the token
+      // request is out, so it runs while the answer is on its way instead of delaying the request.
+      credential ??= (idToken?.sent ?? Promise.resolve())
+        .then(() => import('./sign-in.ts'))
+        .then(({ identityCredential }) => identityCredential(auth, cloud, idToken, connections))
       return (await credential).getToken(scopes, options)
     }
   }

@@ -30,6 +30,8 @@ export class GitHubIdToken {
   readonly #connections: Connections
   #latest?: { token: Promise<string>; at: number }
   #claims?: OidcClaims
+  #markSent = (): void => undefined
+  readonly #sent = new Promise<void>((resolve) => (this.#markSent = resolve))
 
   constructor(audience: string, connections: Connections) {
     idTokenRequestUrl()
@@ -40,6 +42,14 @@ export class GitHubIdToken {
   /** Claims of the last token fetched, for error messages. */
   get claims(): OidcClaims | undefined {
     return this.#claims
+  }
+
+  /**
+   * Settles once the first token request is on the wire, or has failed: the moment to start
+   * CPU-bound work (loading the sign-in code) that would otherwise hold the request up.
+   */
+  get sent(): Promise<void> {
+    return this.#sent
   }
 
   /** Starts fetching the first token now, while the rest of the sign-in is being set up. */
@@ -62,6 +72,7 @@ export class GitHubIdToken {
     try {
       token = await this.#request()
     } catch (error) {
+      this.#markSent()
       if (error instanceof ActionableError) throw error
       const host = untrusted(new URL(process.env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '').host)
       throw new ActionableError(
@@ -126,6 +137,7 @@ export class GitHubIdToken {
         }
       )
       request.once('error', reject)
+      request.once('finish', () => this.#markSent())
       request.end()
     })
   }
