@@ -28,13 +28,14 @@ const MAX_ANSWER_BYTES = 64 * 1024
 export class GitHubIdToken {
   readonly #audience: string
   readonly #connections: Connections
+  readonly #url: URL
   #latest?: { token: Promise<string>; at: number }
   #claims?: OidcClaims
   #markSent = (): void => undefined
   readonly #sent = new Promise<void>((resolve) => (this.#markSent = resolve))
 
   constructor(audience: string, connections: Connections) {
-    idTokenRequestUrl()
+    this.#url = idTokenRequestUrl()
     this.#audience = audience
     this.#connections = connections
   }
@@ -74,7 +75,7 @@ export class GitHubIdToken {
     } catch (error) {
       this.#markSent()
       if (error instanceof ActionableError) throw error
-      const host = untrusted(new URL(process.env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '').host)
+      const host = untrusted(this.#url.host)
       throw new ActionableError(
         `Could not get the GitHub OIDC token from ${host} (${untrusted((error as Error).message)}). Check the runner's network and proxy settings (HTTPS_PROXY/NO_PROXY), then re-run.`,
         { cause: error }
@@ -94,7 +95,7 @@ export class GitHubIdToken {
    * following any redirect, and masking the token before anything can print it.
    */
   #request(): Promise<string> {
-    const url = idTokenRequestUrl()
+    const url = new URL(this.#url)
     url.searchParams.set('audience', this.#audience)
     const fail = (detail: string): ActionableError =>
       new ActionableError(

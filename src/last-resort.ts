@@ -5,10 +5,10 @@
  * instead of Node's dump of the minified bundle line or its "unsettled top-level await"
  * (exit 13). The stack goes to the debug log only, with the src/ positions of its bundle frames.
  */
-import { EOL } from 'node:os'
 import type { PendingRequest } from './connections.ts'
 import { withSourcePositions } from './stack-positions.ts'
 import { untrusted } from './untrusted.ts'
+import { command } from './workflow-command.ts'
 
 let reported = false
 let inFlight: () => readonly PendingRequest[] = () => []
@@ -79,15 +79,6 @@ function where(): string {
       `${untrusted(request.host)} (${request.method} ${untrusted(request.path, 200)}, ${((now - request.since) / 1000).toFixed(1)} s)`
   )
   return `while waiting for ${waiting.join(', ')}`
-}
-
-/**
- * A workflow command, written as @actions/core writes it (escaped the same way), without
- * loading it: these handlers are in place from the first line, before the step needs core.
- */
-function command(name: 'error' | 'debug', message: string): void {
-  const escaped = message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
-  process.stdout.write(`::${name}::${escaped}${EOL}`)
 }
 
 /** Whether the runner shows the debug log (core.isDebug). */
