@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { BekFormatError, parseBekFile } from '../src/bek-file.ts'
+import { BekFormatError, parseBekFile } from '../src/ade/bek-file.ts'
 import { buildBekFile } from './fixtures/bek-file.ts'
 
 describe('parseBekFile', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, test } from '@jest/globals'
 import { RestError, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline'
 import { AggregateAuthenticationError, CredentialUnavailableError } from '@azure/identity'
-import { ActionableError } from '../src/actionable-error.ts'
-import { describeError } from '../src/errors.ts'
-import { VaultError, type VaultOperation } from '../src/vault-client.ts'
+import { ActionableError } from '../src/runner/actionable-error.ts'
+import { describeError } from '../src/runner/errors.ts'
+import { VaultError, type VaultOperation } from '../src/keyvault/client.ts'
 
 const claims = {
   iss: 'https://token.actions.githubusercontent.com',

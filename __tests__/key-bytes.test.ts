@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, test } from '@jest/globals'
-import { decodeBase64Url, decodeJsonBase64UrlField, encodeBase64Url, generateKey, keyOperationBody } from '../src/key-bytes.ts'
+import { decodeBase64Url, decodeJsonBase64UrlField, encodeBase64Url, generateKey, keyOperationBody } from '../src/ade/key-bytes.ts'
 
 describe('base64url in buffers', () => {
   test.each([0, 1, 2, 3, 16, 24, 31, 32, 33, 156, 180, 470])('round-trips %i bytes like Buffer does', (length) => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, jest, test } from '@jest/globals'
-import { failUnexpectedly } from '../src/last-resort.ts'
+import { failUnexpectedly } from '../src/runner/last-resort.ts'
 
 describe('the last-resort handler', () => {
   afterEach(() => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { runProvenance } from '../src/provenance.ts'
+import { runProvenance } from '../src/ade/provenance.ts'
 
 const runner = {
   GITHUB_SERVER_URL: 'https://ghe.contoso.com/',

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals'
-import { TokenBucket, VaultPacer } from '../src/rate-limit.ts'
+import { TokenBucket, VaultPacer } from '../src/keyvault/pacing.ts'
 
 beforeEach(() => {
   jest.useFakeTimers()

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { describe, expect, test } from '@jest/globals'
-import { CLOUDS, cloudOfHost, findCloud } from '../src/clouds.ts'
-import { getSettings } from '../src/inputs.ts'
-import { buildTags } from '../src/tags.ts'
-import { bypassesProxy } from '../src/connections.ts'
+import { CLOUDS, cloudOfHost, findCloud } from '../src/net/clouds.ts'
+import { getSettings } from '../src/actions/create/inputs.ts'
+import { buildTags } from '../src/ade/tags.ts'
+import { bypassesProxy } from '../src/net/connections.ts'
 
 const kekUrl = 'https://kv1.vault.azure.net/keys/kek/0123456789abcdef0123456789abcdef'
 

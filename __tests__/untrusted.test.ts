@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { untrusted, untrustedHtml } from '../src/untrusted.ts'
+import { untrusted, untrustedHtml } from '../src/runner/untrusted.ts'
 
 describe('untrusted', () => {
   const hostile = 'x\n::error file=x::INJECTED\r\n::stop-commands::tok\u2028%0A</code></pre><h1>'

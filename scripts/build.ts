@@ -11,10 +11,10 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** Entry point → output folder under dist/. Add a line per action (or post step). */
 export const BUNDLES: ReadonlyArray<{ readonly entry: string; readonly out: string }> = [
-  { entry: 'src/index.ts', out: 'dist' },
-  { entry: 'src/post.ts', out: 'dist/post' },
-  { entry: 'src/inventory/index.ts', out: 'dist/inventory' },
-  { entry: 'src/rewrap/index.ts', out: 'dist/rewrap' }
+  { entry: 'src/actions/create/index.ts', out: 'dist' },
+  { entry: 'src/actions/post/index.ts', out: 'dist/post' },
+  { entry: 'src/actions/inventory/index.ts', out: 'dist/inventory' },
+  { entry: 'src/actions/rewrap/index.ts', out: 'dist/rewrap' }
 ]
 
 /**

@@ -28,5 +28,9 @@ const env = { ...process.env }
 for (const name of START_UP_VARIABLES) if (values[name]) env[name] = values[name]
 
 const localAction = join(REPO, 'node_modules', '@github', 'local-action', 'bin', 'local-action.js')
-const run = spawnSync(process.execPath, [localAction, 'run', REPO, 'src/main.ts', file], { stdio: 'inherit', env, cwd: REPO })
+const run = spawnSync(process.execPath, [localAction, 'run', REPO, 'src/actions/create/main.ts', file], {
+  stdio: 'inherit',
+  env,
+  cwd: REPO
+})
 process.exit(run.status ?? 1)

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KEK, SUBJECT, VAULT, useWorld, errors, operations } from './world.ts'
-import { MAX_THROTTLED_RETRIES } from '../../src/vault-retry.ts'
+import { MAX_THROTTLED_RETRIES } from '../../src/keyvault/retry.ts'
 
 const world = useWorld()
 

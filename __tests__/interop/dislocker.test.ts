@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseBekFile } from '../../src/bek-file.ts'
+import { parseBekFile } from '../../src/ade/bek-file.ts'
 import { buildBekFile } from '../fixtures/bek-file.ts'
 import { announceSkip, runTool } from './tools.ts'
 

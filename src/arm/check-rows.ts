@@ -1,5 +1,5 @@
 /** ADE's vault checks as the summary's rows: every check on every vault, passed or not. */
-import type { CheckRow } from '../check-table.ts'
+import type { CheckRow } from '../runner/check-table.ts'
 import { CHECK_NAMES, type Check } from './checks.ts'
 
 export function armCheckRows(vaults: readonly string[], checks: readonly Check[]): CheckRow[] {

@@ -2,7 +2,7 @@
  * ADE's pre-flight checks on the vault resources, each with the setting it is about and the
  * exact fix. Errors are where ADE would fail; warnings where it still works.
  */
-import { untrusted } from '../untrusted.ts'
+import { untrusted } from '../runner/untrusted.ts'
 import type { VaultResource } from './vaults.ts'
 
 /** The checks every vault gets, as the summary's table lists them. */

@@ -13,9 +13,9 @@ import {
   createPipelineRequest
 } from '@azure/core-rest-pipeline'
 import * as core from '@actions/core'
-import type { Cloud } from '../clouds.ts'
-import type { Connections } from '../connections.ts'
-import { untrusted } from '../untrusted.ts'
+import type { Cloud } from '../net/clouds.ts'
+import type { Connections } from '../net/connections.ts'
+import { untrusted } from '../runner/untrusted.ts'
 
 const USER_AGENT = 'azure-bek-action/1'
 

@@ -3,8 +3,8 @@
  * `Microsoft.Authorization/permissions` on the vault scope, under access policies from the
  * vault's policy for the caller's object ID (the access token's `oid` claim).
  */
-import { ActionableError } from '../actionable-error.ts'
-import { untrusted } from '../untrusted.ts'
+import { ActionableError } from '../runner/actionable-error.ts'
+import { untrusted } from '../runner/untrusted.ts'
 import type { Check } from './checks.ts'
 import { type ArmClient, describeArmError } from './client.ts'
 import type { VaultResource } from './vaults.ts'

@@ -3,9 +3,9 @@
  * resources-list request) or by the resource ID given, the KEK's vault by name in the same
  * subscription, then each vault's properties.
  */
-import { ActionableError } from '../actionable-error.ts'
-import { untrusted } from '../untrusted.ts'
-import { parseVaultResourceId, vaultResourcePath } from '../vault-resource-id.ts'
+import { ActionableError } from '../runner/actionable-error.ts'
+import { untrusted } from '../runner/untrusted.ts'
+import { parseVaultResourceId, vaultResourcePath } from './vault-resource-id.ts'
 import { ArmClient, ArmError, describeArmError } from './client.ts'
 
 /** Served in every cloud, sovereign ones included, and has every property the checks read. */

@@ -1,1 +1,0 @@
-export * from '../40.index.js'

@@ -1,0 +1,105 @@
+/**
+ * What the inventory found, as outputs and as one job-summary table grouped by KEK version,
+ * at-risk versions first. Every name, URL and tag comes from the vault: escaped for the summary.
+ */
+import * as core from '@actions/core'
+import { untrustedHtml } from '../../runner/untrusted.ts'
+import { type KekState, isAtRisk } from '../../ade/kek-state.ts'
+
+export interface BekVersion {
+  readonly name: string
+  readonly secretUrl: string
+  /** As the tag gives it (normalised when it is a key identifier). */
+  readonly kekUrl: string
+  readonly algorithm?: string
+  readonly fileName?: string
+  readonly enabled: boolean
+  readonly created?: string
+  /** The CreatedBy tag: the workflow run that made this version, as the tag says (unverified). */
+  readonly createdBy?: string
+  readonly kekState: KekState
+}
+
+export interface KekVersionReport {
+  readonly kekUrl: string
+  readonly state: KekState
+  /** Enabled BEK versions that depend on it. */
+  readonly bekCount: number
+}
+
+/** Severity for ordering: at-risk first, then not-current, then ok. */
+const rank = (state: KekState): number => (isAtRisk(state) ? 0 : state === 'not-current' ? 1 : 2)
+
+export function kekVersionReports(beks: readonly BekVersion[]): KekVersionReport[] {
+  const byUrl = new Map<string, { state: KekState; count: number }>()
+  for (const bek of beks) {
+    const entry = byUrl.get(bek.kekUrl) ?? { state: bek.kekState, count: 0 }
+    if (bek.enabled) entry.count++
+    byUrl.set(bek.kekUrl, entry)
+  }
+  return [...byUrl]
+    .map(([kekUrl, { state, count }]) => ({ kekUrl, state, bekCount: count }))
+    .sort((a, b) => rank(a.state) - rank(b.state) || a.kekUrl.localeCompare(b.kekUrl))
+}
+
+export function setOutputs(beks: readonly BekVersion[], keks: readonly KekVersionReport[], atRiskCount: number): void {
+  core.setOutput(
+    'beks',
+    JSON.stringify(
+      beks.map((bek) => ({
+        name: bek.name,
+        'secret-url': bek.secretUrl,
+        'kek-url': bek.kekUrl,
+        algorithm: bek.algorithm ?? null,
+        'file-name': bek.fileName ?? null,
+        enabled: bek.enabled,
+        created: bek.created ?? null,
+        'created-by': bek.createdBy ?? null,
+        'kek-state': bek.kekState
+      }))
+    )
+  )
+  core.setOutput(
+    'kek-versions',
+    JSON.stringify(keks.map((kek) => ({ 'kek-url': kek.kekUrl, state: kek.state, 'bek-count': kek.bekCount })))
+  )
+  core.setOutput('at-risk-count', String(atRiskCount))
+}
+
+export async function writeInventorySummary(
+  vaultUrl: string,
+  beks: readonly BekVersion[],
+  keks: readonly KekVersionReport[],
+  atRiskCount: number,
+  failure?: string
+): Promise<void> {
+  const summary = core.summary.addHeading(`Wrapped BEKs in ${untrustedHtml(vaultUrl)}`, 2)
+  if (failure) summary.addRaw(`<p><strong>Failed:</strong> ${untrustedHtml(failure, 4000)}</p>`, true)
+  summary.addRaw(
+    `<p>${beks.length} BEK secret version(s) under ${keks.length} KEK version(s); ${atRiskCount} enabled version(s) at risk.</p>`,
+    true
+  )
+  const rows = keks.flatMap((kek) =>
+    beks
+      .filter((bek) => bek.kekUrl === kek.kekUrl)
+      .map((bek) => [
+        untrustedHtml(kek.kekUrl),
+        kek.state,
+        untrustedHtml(bek.name),
+        untrustedHtml(bek.secretUrl),
+        bek.enabled ? 'enabled' : 'disabled',
+        untrustedHtml(bek.created ?? ''),
+        untrustedHtml(bek.createdBy ?? '')
+      ])
+  )
+  if (rows.length > 0) {
+    summary.addTable([
+      ['KEK version', 'KEK state', 'Secret', 'Secret version', 'Secret enabled', 'Created', 'Created by'].map((data) => ({
+        data,
+        header: true
+      })),
+      ...rows
+    ])
+  }
+  await summary.write()
+}

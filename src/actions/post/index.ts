@@ -1,0 +1,21 @@
+/**
+ * The post step: deletes the key files the main step wrote (key-output-file). It reads the
+ * runner's state and writes workflow commands directly: @actions/core would bring an HTTP
+ * client into a bundle that needs none.
+ */
+import { removeKeyFiles } from '../../handoff/wipe.ts'
+import { untrusted } from '../../runner/untrusted.ts'
+import { command } from '../../runner/workflow-command.ts'
+
+/** What core.getState reads: the runner passes each saved state as STATE_<name>. */
+const state = (name: string): string => process.env[`STATE_${name}`] ?? ''
+
+const report = removeKeyFiles(state)
+for (const path of report.deleted) process.stdout.write(`Overwrote with zeros and deleted the key file ${untrusted(path)}\n`)
+for (const { path, reason } of report.failed) {
+  command(
+    'error',
+    `Could not delete the key file ${untrusted(path)} (${untrusted(reason)}); delete it yourself: shred -u '${untrusted(path)}'`
+  )
+}
+if (report.failed.length > 0) process.exitCode = 1

@@ -1,0 +1,50 @@
+/** The rewrap's inputs: the common ones, the target KEK as the root action takes it, and the selection. */
+import * as core from '@actions/core'
+import { actionInput } from '../../runner/action-input.ts'
+import {
+  type CommonSettings,
+  type KekRef,
+  getCommonSettings,
+  parseBoolean,
+  parseChoice,
+  parseKek,
+  parseKekUrl,
+  parseNameLines
+} from '../create/inputs.ts'
+import { runProvenance } from '../../ade/provenance.ts'
+import { WRAP_ALGORITHMS, type WrapAlgorithm } from '../../ade/wrap-algorithms.ts'
+
+export interface RewrapSettings extends CommonSettings {
+  readonly kek: KekRef
+  /** Undefined: keep each secret's own algorithm. */
+  readonly algorithm?: WrapAlgorithm
+  /** Empty: every wrapped BEK in the vault not yet on the target. */
+  readonly secretNames: readonly string[]
+  /** Only BEKs on this key (any version when it has none). */
+  readonly fromKek?: KekRef
+  readonly dryRun: boolean
+  /** Value of the CreatedBy tag of each new version; undefined with provenance: false or outside a runner. */
+  readonly createdBy?: string
+}
+
+export function getRewrapSettings(input: (name: string) => string = actionInput): RewrapSettings {
+  const common = getCommonSettings(input)
+  const provenance = parseChoice('provenance', input('provenance'), ['true', 'false'] as const, 'true') === 'true'
+  const algorithm = input('algorithm').trim()
+  const fromKek = input('from-kek').trim()
+  return {
+    ...common,
+    kek: parseKek(input('kek-name'), input('kek-version'), input('kek-url'), common.vault, common.cloud),
+    algorithm: algorithm ? parseChoice('algorithm', algorithm, WRAP_ALGORITHMS, 'RSA-OAEP') : undefined,
+    secretNames: parseNameLines(input('secret-name')),
+    fromKek: fromKek ? parseKekUrl(fromKek, common.cloud, 'from-kek') : undefined,
+    dryRun: parseBoolean('dry-run', input('dry-run')),
+    createdBy: provenance ? createdBy() : undefined
+  }
+}
+
+function createdBy(): string | undefined {
+  const { createdBy, warning } = runProvenance()
+  if (warning) core.warning(warning)
+  return createdBy
+}

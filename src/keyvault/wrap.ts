@@ -1,0 +1,76 @@
+/**
+ * Has Key Vault wrap the key with the KEK, and unwrap it again to verify. Both are done by
+ * the vault (one wrapkey request per key), never locally with the public key: the vault's
+ * audit log then records each KeyWrap, and HSM keys wrap inside the HSM.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import * as core from '@actions/core'
+import { ActionableError } from '../runner/actionable-error.ts'
+import { checkKid } from './answer-checks.ts'
+import type { KekRef } from '../actions/create/inputs.ts'
+import { decodeJsonBase64UrlField, keyOperationBody } from '../ade/key-bytes.ts'
+import type { VaultClient } from './client.ts'
+import type { WrapAlgorithm } from '../ade/wrap-algorithms.ts'
+
+export interface WrappedKey {
+  /** The versioned KEK that wrapped it, normalised. */
+  readonly kid: string
+  /** The wrapkey result exactly as Key Vault returned it (base64url). */
+  readonly value: string
+}
+
+/**
+ * `keyUrl` is a versioned key identifier of the KEK `ref`, or a version-less one to use the
+ * current version. The answer's value is checked against the KEK's size by the caller, who knows it.
+ */
+export async function wrapKey(vault: VaultClient, ref: KekRef, keyUrl: string, algorithm: WrapAlgorithm, key: Buffer): Promise<WrappedKey> {
+  const body = keyOperationBody(algorithm, key)
+  try {
+    const request = `POST ${keyUrl}/wrapkey`
+    const result = await vault.json<{ kid?: unknown; value?: unknown } | null>({
+      operation: 'wrapKey',
+      method: 'POST',
+      url: `${keyUrl}/wrapkey`,
+      body
+    })
+    if (typeof result?.value !== 'string' || !result.value) {
+      throw new ActionableError(`Key Vault's answer to ${request} has no value; nothing was stored. Re-run the step.`)
+    }
+    core.setSecret(result.value)
+    return { kid: checkKid(result.kid, ref.vault, ref.name, undefined, 'POST', `${keyUrl}/wrapkey`), value: result.value }
+  } finally {
+    body.fill(0)
+  }
+}
+
+/**
+ * Has the vault unwrap `wrapped` and compares the result with `key` in constant time; without
+ * `key` (a reused BEK whose key this run never saw), only that it unwraps to a key at all.
+ */
+export async function verifyUnwrap(
+  vault: VaultClient,
+  wrapped: WrappedKey,
+  algorithm: WrapAlgorithm,
+  key: Buffer | undefined
+): Promise<void> {
+  const body = JSON.stringify({ alg: algorithm, value: wrapped.value })
+  const answer = await vault.bytes({ operation: 'unwrapKey', method: 'POST', url: `${wrapped.kid}/unwrapkey`, body })
+  let unwrapped: Buffer | undefined
+  try {
+    try {
+      unwrapped = decodeJsonBase64UrlField(answer, 'value')
+    } catch (error) {
+      throw new ActionableError(
+        `Verification failed: Key Vault's answer to POST ${wrapped.kid}/unwrapkey is unusable (${(error as Error).message}).`,
+        { cause: error }
+      )
+    }
+    const matches = key ? unwrapped.length === key.length && timingSafeEqual(unwrapped, key) : unwrapped.length > 0
+    if (!matches) {
+      throw new ActionableError(`Verification failed: Key Vault unwrapped the stored value with ${wrapped.kid} to a different key.`)
+    }
+  } finally {
+    answer.fill(0)
+    unwrapped?.fill(0)
+  }
+}

@@ -1,5 +1,0 @@
-import { runWithLastResort } from '../last-resort.ts'
-import { run } from './main.ts'
-
-/* istanbul ignore next */
-await runWithLastResort(run)
