@@ -1,4 +1,4 @@
-// Markdown for bench/results/results.md and the README section, from the raw results.
+// Markdown for bench/results/results.md and the section of docs/performance.md, from the raw results.
 import type { BatchResult, SeparateResult } from './batch.ts'
 import type { ColdStart } from './cold-start.ts'
 import type { Floor } from './floor.ts'
@@ -153,35 +153,38 @@ export function machineLine(r: Results): string {
 export const MODEL_NOTE =
   'The latency is a model, not a measurement of Azure: the local stand-ins add 30 ms to every request and 30 ms to every new connection (CONNECT tunnel), modelling a runner far from the vault; everything runs on loopback on one machine.'
 
-/** The section between the README markers. */
-export function readmeSection(r: Results): string {
+/**
+ * The section between the bench markers of docs/performance.md. `results` is the link from that
+ * document to bench/results/ (its charts and results.md).
+ */
+export function performanceSection(r: Results, results = '../bench/results'): string {
   const v = verdicts(r)
   return [
     '',
-    `Measured with \`npm run bench\`${r.benchSeconds ? ` (${Math.round((r.benchSeconds / 60) * 10) / 10} min here; \`npm run bench -- --quick\`: 3 repetitions and 30 separate runs, extrapolated)` : ''} on ${machineLine(r)}. ${MODEL_NOTE} Details and raw numbers: [bench/results/results.md](bench/results/results.md).`,
+    `Measured with \`npm run bench\`${r.benchSeconds ? ` (${Math.round((r.benchSeconds / 60) * 10) / 10} min here; \`npm run bench -- --quick\`: 3 repetitions and 30 separate runs, extrapolated)` : ''} on ${machineLine(r)}. ${MODEL_NOTE} Details and raw numbers: [bench/results/results.md](${results}/results.md).`,
     '',
     `**One BEK, end to end** (median of ${r.options.repetitions} alternating runs per approach):`,
     '',
     singleTable(r),
     '',
-    '![One BEK: time per approach, with the floor marked](bench/results/single-bek.svg)',
+    `![One BEK: time per approach, with the floor marked](${results}/single-bek.svg)`,
     '',
     '**300 BEKs** against the stand-in enforcing Key Vault’s per-vault limits (300 secret creates per 10 s):',
     '',
     batchTable(r),
     '',
-    '![Batch of 300 BEKs: secret creates per second, with the vault limit](bench/results/batch-throughput.svg)',
+    `![Batch of 300 BEKs: secret creates per second, with the vault limit](${results}/batch-throughput.svg)`,
     '',
     '| Target | Measured | |',
     '|---|---|---|',
     ...v.map((x) => `| ${x.target} | ${x.measured} | ${yes(x.met)} |`),
     '',
-    ...(v.some((x) => x.met === false) ? [whySummary(r), ''] : [])
+    ...(v.some((x) => x.met === false) ? [whySummary(r, results), ''] : [])
   ].join('\n')
 }
 
-/** One paragraph for the README: where the single-BEK time goes. */
-function whySummary(r: Results): string {
+/** One paragraph for docs/performance.md: where the single-BEK time goes. */
+function whySummary(r: Results, results: string): string {
   const a = peer(r, 'action')
   const curl = peer(r, 'curl')
   const c = r.coldStart
@@ -192,7 +195,7 @@ function whySummary(r: Results): string {
     ((c.firstConnectOverNodeMs ?? Number.POSITIVE_INFINITY) <= 40
       ? 'with the start-up within its target, what is left above the floor is in the network part (TLS and token work on CPUs shared with the stand-ins). '
       : 'the start-up is what the missed targets come down to. ') +
-    'The measured breakdown and what would move it: [results.md](bench/results/results.md#what-holds-back-the-missed-targets).'
+    `The measured breakdown and what would move it: [results.md](${results}/results.md#what-holds-back-the-missed-targets).`
   )
 }
 

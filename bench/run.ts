@@ -3,15 +3,15 @@
 // first connection against `node -e 0`, bundle size and load); 3. 300 BEKs in one step vs
 // separate runs against a throttling vault; 4. the rewrap action over 300 BEKs after a rotation
 // (bench/rewrap.ts, its own results). A full run writes bench/results/ (results.md,
-// results.json, two SVG charts, README-snippet.md) and refreshes README.md between its bench
-// markers; a quick run writes the same files to bench/.work/quick/ only (destination.ts).
+// results.json, two SVG charts, README-snippet.md) and refreshes docs/performance.md between its
+// bench markers; a quick run writes the same files to bench/.work/quick/ only (destination.ts).
 // Everything runs against the local stand-ins on loopback, every child process under a timeout.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { cpus, loadavg } from 'node:os'
-import { join, relative } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { analyse } from './analysis.ts'
 import { snapshotBundle } from './bundle.ts'
-import { destination } from './destination.ts'
+import { destination, PERFORMANCE_DOCUMENT } from './destination.ts'
 import { benchBatch, benchSeparate, SECRET_CREATES_PER_SECOND } from './batch.ts'
 import { measureColdStart, REPO } from './cold-start.ts'
 import { computeFloor, measureNodeStart } from './floor.ts'
@@ -19,8 +19,8 @@ import { actionArmPeer, actionNamedPeer, actionPeer } from './peers/action.ts'
 import { azCliPeer } from './peers/az-cli.ts'
 import { curlPeer } from './peers/curl.ts'
 import { pythonPeer } from './peers/python-sdk.ts'
-import { peer, readmeSection, resultsMarkdown, type Machine, type Results } from './report.ts'
-import { updateReadme } from './readme.ts'
+import { updateSection } from './markers.ts'
+import { peer, performanceSection, resultsMarkdown, type Machine, type Results } from './report.ts'
 import { benchRewrap, REWRAP_COUNT } from './rewrap.ts'
 import { benchSingle } from './single.ts'
 import { barChart, lineChart } from './svg.ts'
@@ -34,7 +34,7 @@ const args = new Set(process.argv.slice(2))
 const quick = args.has('--quick')
 const repetitions = quick ? 3 : 9
 const separateRuns = quick ? 30 : BATCH
-const { dir: OUT, readme: rewritesReadme } = destination({ quick })
+const { dir: OUT, document: DOCUMENT } = destination({ quick })
 const started = performance.now()
 const log = (line: string): void => console.log(line)
 
@@ -152,7 +152,8 @@ async function publish(results: Results): Promise<void> {
     ]
   )
 
-  const section = readmeSection(results)
+  // Links from docs/performance.md to the committed results (README-snippet.md is that section, to paste there).
+  const section = performanceSection(results, relative(dirname(join(REPO, PERFORMANCE_DOCUMENT)), join(REPO, 'bench', 'results')))
   await mkdir(OUT, { recursive: true })
   await Promise.all([
     writeFile(join(OUT, 'results.json'), JSON.stringify(results, null, 2) + '\n'),
@@ -161,7 +162,7 @@ async function publish(results: Results): Promise<void> {
     writeFile(join(OUT, 'batch-throughput.svg'), batchSvg),
     writeFile(join(OUT, 'README-snippet.md'), `<!-- bench:start -->\n${section.trim()}\n<!-- bench:end -->\n`)
   ])
-  const readme = rewritesReadme ? await updateReadme(join(REPO, 'README.md'), section) : undefined
+  const updated = DOCUMENT ? await updateSection(DOCUMENT, section) : undefined
   const action = peer(results, 'action')
   const c = results.coldStart
   log(`action median ${Math.round(action?.ms?.median ?? NaN)} ms, floor ${Math.round(results.floor.floorMs)} ms`)
@@ -171,10 +172,10 @@ async function publish(results: Results): Promise<void> {
     )
   const where = relative(REPO, OUT)
   log(
-    `wrote ${where}/{results.md,results.json,single-bek.svg,batch-throughput.svg,README-snippet.md}; README.md ${
-      readme === undefined
+    `wrote ${where}/{results.md,results.json,single-bek.svg,batch-throughput.svg,README-snippet.md}; ${PERFORMANCE_DOCUMENT} ${
+      updated === undefined
         ? 'left alone (a quick run never rewrites the committed results)'
-        : readme
+        : updated
           ? 'updated between the bench markers'
           : `not updated: no <!-- bench:start --> / <!-- bench:end --> markers (see ${where}/README-snippet.md)`
     }`
@@ -182,6 +183,6 @@ async function publish(results: Results): Promise<void> {
   if (!args.has('--report')) log(`bench took ${Math.round((performance.now() - started) / 1000)} s`)
 }
 
-// `--report`: re-render results.md, the charts and the README section from results.json.
+// `--report`: re-render results.md, the charts and the section of docs/performance.md from results.json.
 const results: Results = args.has('--report') ? (JSON.parse(await readFile(join(OUT, 'results.json'), 'utf8')) as Results) : await measure()
 await publish(results)

@@ -17,7 +17,7 @@ export interface ActionFile {
 }
 
 export interface WorkflowSource {
-  /** Where it comes from, for messages: a file, or README.md:<line>. */
+  /** Where it comes from, for messages: a file, or <markdown file>:<line>. */
   name: string
   content: string
 }
@@ -65,11 +65,11 @@ export function ownActionOf(uses: string): string | undefined {
 }
 
 /**
- * The README's ```yaml blocks, each made a workflow: a complete one as it is, a job's `steps:`
- * or a list of steps inside a minimal workflow (those continue the Quick start, so a step id
- * they do not define is looked up there).
+ * A markdown file's ```yaml blocks, each made a workflow: a complete one as it is, a job's `steps:`
+ * or a list of steps inside a minimal workflow (those continue the README's Quick start, so a
+ * step id they do not define is looked up there).
  */
-export function readmeWorkflows(markdown: string, file = 'README.md'): Array<WorkflowSource & { fragment: boolean }> {
+export function markdownWorkflows(markdown: string, file: string): Array<WorkflowSource & { fragment: boolean }> {
   const blocks: Array<WorkflowSource & { fragment: boolean }> = []
   const lines = markdown.split('\n')
   for (let i = 0; i < lines.length; i++) {
@@ -91,7 +91,7 @@ export function readmeWorkflows(markdown: string, file = 'README.md'): Array<Wor
           : undefined
       if (!Array.isArray(steps)) throw new Error(`${name}: a yaml block that is neither a workflow, a job's steps nor a list of steps`)
       const workflow = {
-        name: `README fragment at line ${start}`,
+        name: `${file} fragment at line ${start}`,
         on: 'workflow_dispatch',
         jobs: { fragment: { 'runs-on': 'ubuntu-latest', steps } }
       }
@@ -176,7 +176,7 @@ export async function checkWorkflow(
   return errors
 }
 
-/** The steps, by id, of a workflow's jobs (what the README's fragments continue). */
+/** The steps, by id, of a workflow's jobs (what the fragments continue). */
 export function stepsById(content: string): Map<string, Step> {
   const jobs = ((parseYaml(content) as { jobs?: Record<string, Job> }).jobs ?? {}) as Record<string, Job>
   return new Map(Object.values(jobs).flatMap((job) => (job.steps ?? []).filter((s) => s.id).map((s) => [s.id!, s] as [string, Step])))

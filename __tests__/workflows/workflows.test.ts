@@ -1,13 +1,19 @@
-// Every workflow a user may copy (README.md, examples/) and every workflow this repository runs
-// (.github/workflows/), through GitHub's own parser, then against this repository's action files.
+// Every workflow a user may copy (the documentation: README.md, each action's README, docs/,
+// CONTRIBUTING.md; and examples/) and every workflow this repository runs (.github/workflows/),
+// through GitHub's own parser, then against this repository's action files.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from '@jest/globals'
 import { parse as parseYaml } from 'yaml'
-import { checkWorkflow, ownActionOf, readActionFile, readmeWorkflows, readRepoActions, stepsById, type WorkflowSource } from './check.ts'
+import { markdownFiles } from '../../scripts/action-docs.ts'
+import { checkWorkflow, markdownWorkflows, ownActionOf, readActionFile, readRepoActions, stepsById, type WorkflowSource } from './check.ts'
 
 const actions = readRepoActions('.')
-const readme = readmeWorkflows(readFileSync('README.md', 'utf8'))
+// The same markdown files `npm run docs` writes the inputs and outputs tables of.
+const documents = markdownFiles('.')
+const workflowsOf = new Map(documents.map((file) => [file, markdownWorkflows(readFileSync(file, 'utf8'), file)]))
+const documented = [...workflowsOf.values()].flat()
+const readme = workflowsOf.get('README.md') ?? []
 const quickStart = readme.find((w) => !w.fragment)!
 const yamlFiles = (dir: string): WorkflowSource[] =>
   readdirSync(dir)
@@ -29,14 +35,45 @@ describe('action metadata, validated against the parser’s action schema (actio
 })
 
 describe('workflows parse with @actions/workflow-parser and use this action as declared', () => {
+  test('the documentation is where the workflows moved to (issue 24)', () => {
+    expect(documents).toEqual(
+      expect.arrayContaining([
+        'README.md',
+        'inventory/README.md',
+        'rewrap/README.md',
+        'docs/how-it-works.md',
+        'docs/performance.md',
+        'docs/troubleshooting.md',
+        'docs/windows-bek.md',
+        'CONTRIBUTING.md'
+      ])
+    )
+  })
+
+  test('the Quick start is the README’s first workflow, and uses the root action', () => {
+    expect(quickStart.name).toBe(readme[0]!.name)
+    expect([...stepsById(quickStart.content).values()].map((step) => step.uses && ownActionOf(step.uses))).toContain('')
+  })
+
+  test.each([...actions.keys()].filter((subpath) => subpath !== '').map((subpath) => [subpath]))(
+    '%s/README.md has a complete workflow that uses the action',
+    (subpath) => {
+      const uses = (workflowsOf.get(`${subpath}/README.md`) ?? [])
+        .filter((w) => !w.fragment)
+        .flatMap((w) => [...stepsById(w.content).values()].map((step) => step.uses && ownActionOf(step.uses)))
+      expect(uses).toContain(subpath)
+    }
+  )
+
   test('there are workflows to check', () => {
-    expect(readme.filter((w) => !w.fragment).length).toBeGreaterThanOrEqual(4)
+    expect(readme.filter((w) => !w.fragment).length).toBeGreaterThanOrEqual(5)
     expect(readme.filter((w) => w.fragment).length).toBeGreaterThanOrEqual(3)
+    expect(documented.filter((w) => !w.fragment).length).toBeGreaterThanOrEqual(7)
     expect(examples.length).toBeGreaterThanOrEqual(6)
     expect(repoWorkflows.map((w) => w.name)).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', '.github/workflows/release.yml']))
   })
 
-  test.each(readme.map((w) => [w.name, w] as const))('%s', async (_name, workflow) => {
+  test.each(documented.map((w) => [w.name, w] as const))('%s', async (_name, workflow) => {
     expect(await checkWorkflow(workflow, actions, workflow.fragment ? { outerSteps: stepsById(quickStart.content) } : {})).toEqual([])
   })
 
@@ -54,9 +91,9 @@ describe('workflows parse with @actions/workflow-parser and use this action as d
     expect(unpinned).toEqual([])
   })
 
-  test('each complete workflow in the README is a file in examples/', () => {
+  test('each complete workflow of the documentation is a file in examples/', () => {
     const files = examples.map((e) => JSON.stringify(parseYaml(e.content)))
-    const missing = readme.filter((w) => !w.fragment && !files.includes(JSON.stringify(parseYaml(w.content)))).map((w) => w.name)
+    const missing = documented.filter((w) => !w.fragment && !files.includes(JSON.stringify(parseYaml(w.content)))).map((w) => w.name)
     expect(missing).toEqual([])
   })
 })

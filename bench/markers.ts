@@ -1,11 +1,12 @@
-// Replaces the README section between <!-- bench:start --> and <!-- bench:end -->.
+// Replaces a document's section between <!-- bench:start --> and <!-- bench:end -->
+// (docs/performance.md: see destination.ts).
 import { readFile, writeFile } from 'node:fs/promises'
 
 export const START = '<!-- bench:start -->'
 export const END = '<!-- bench:end -->'
 
-/** True when the README had both markers and was rewritten. */
-export async function updateReadme(path: string, section: string): Promise<boolean> {
+/** True when the document had both markers and was rewritten. */
+export async function updateSection(path: string, section: string): Promise<boolean> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
