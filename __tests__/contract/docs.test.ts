@@ -177,6 +177,12 @@ describe('links and paths in the documentation', () => {
   const TOP = ['src', 'emulator', '__tests__', 'scripts', 'bench', 'dist', 'docs', 'examples', 'inventory', 'rewrap', '.github', '.ci']
   const REPO_PATH = new RegExp(`^(?:${TOP.map((t) => t.replace('.', '\\.')).join('|')})/[\\w./-]*$`)
 
+  test('CONTRIBUTING.md names the entry that npm run local-action runs', () => {
+    const entry = /'(src\/[\w/.-]+\.ts)'/.exec(readFileSync(join(REPO, 'scripts', 'local-action.ts'), 'utf8'))?.[1]
+    expect(entry).toBeDefined()
+    expect(readFileSync(join(REPO, 'CONTRIBUTING.md'), 'utf8')).toContain(`local-action . ${entry} .env`)
+  })
+
   test.each(documents.map((file) => [file]))('%s: every repository path it names in backticks exists', (file) => {
     const named = prose(readFileSync(join(REPO, file), 'utf8')).flatMap((line) =>
       [...line.matchAll(CODE_SPAN)].map((m) => m[2]!.trim()).filter((code) => REPO_PATH.test(code) && !code.startsWith('bench/.work'))
