@@ -1,4 +1,4 @@
-// `npm run local-action [-- <dotenv file>]`: runs src/main.ts under GitHub's local runner,
+// `npm run local-action [-- <dotenv file>]`: runs src/actions/create/action.ts under GitHub's local runner,
 // @github/local-action, which stubs @actions/core and takes the inputs and the environment from
 // a dotenv file (default .env; see .env.example, or `npm run emulator -- --env-file .env`).
 // local-action loads that file once it is running, too late for what Node reads only when a
@@ -28,7 +28,7 @@ const env = { ...process.env }
 for (const name of START_UP_VARIABLES) if (values[name]) env[name] = values[name]
 
 const localAction = join(REPO, 'node_modules', '@github', 'local-action', 'bin', 'local-action.js')
-const run = spawnSync(process.execPath, [localAction, 'run', REPO, 'src/actions/create/main.ts', file], {
+const run = spawnSync(process.execPath, [localAction, 'run', REPO, 'src/actions/create/action.ts', file], {
   stdio: 'inherit',
   env,
   cwd: REPO

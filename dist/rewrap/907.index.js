@@ -1,1 +1,1 @@
-export * from '../inventory/907.index.js'
+export * from '../907.index.js'

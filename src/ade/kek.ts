@@ -3,7 +3,7 @@
  * validity dates, and allowed to wrap (now) and unwrap (at every boot of the VM).
  */
 import { ActionableError } from '../runner/actionable-error.ts'
-import type { KekRef } from '../actions/create/inputs.ts'
+import type { KekRef } from '../keyvault/refs.ts'
 import { checkKid } from '../keyvault/answer-checks.ts'
 import type { OsType } from './os-type.ts'
 import { untrusted } from '../runner/untrusted.ts'

@@ -10,7 +10,9 @@ import { ActionableError } from '../runner/actionable-error.ts'
 import type { CheckRow } from '../runner/check-table.ts'
 import type { Connections } from '../net/connections.ts'
 import type { VaultIds } from '../ade/encryption-settings.ts'
-import type { Settings } from '../actions/create/inputs.ts'
+import type { VaultRef } from '../keyvault/refs.ts'
+import type { Cloud } from '../net/clouds.ts'
+import type { ArmSettings } from './subscription.ts'
 import { armCheckRows } from './check-rows.ts'
 import { type Check, vaultChecks } from './checks.ts'
 import { ArmClient } from './client.ts'
@@ -25,14 +27,29 @@ export interface ArmResult extends VaultIds {
   readonly vaultIdOf: (name: string) => Promise<string>
 }
 
+/** What the vault checks are about: where the secrets go, where the KEK is, and what the run does there. */
+export interface VaultCheckRequest {
+  readonly cloud: Cloud
+  readonly arm: ArmSettings
+  /** The vault the secrets are stored in. */
+  readonly vault: VaultRef
+  readonly kekVault: VaultRef
+  /** The VMs' region, as given. */
+  readonly location?: string
+  /** The run has the vault unwrap (verify), so it needs unwrapKey too. */
+  readonly unwraps: boolean
+  /** The run reads secrets that may exist, so it needs secrets get too. */
+  readonly readsSecrets: boolean
+}
+
 /** `armToken`: the run's one ARM token, asked for by the caller as early as it could. */
 export async function readVaultResources(
   armToken: Promise<AccessToken | null>,
-  settings: Settings,
+  request: VaultCheckRequest,
   connections: Connections
 ): Promise<ArmResult> {
-  const arm = settings.arm!
-  const scope = settings.cloud.armScope
+  const { arm, cloud, vault: secretVault, kekVault: keyVault } = request
+  const scope = cloud.armScope
   const token = armToken.then((t) => {
     if (!t) throw new ActionableError(`No Azure Resource Manager token for ${scope}; the credential returned none.`)
     core.setSecret(t.token)
@@ -40,11 +57,11 @@ export async function readVaultResources(
   })
   token.catch(() => undefined)
   // The pipeline asks for its token through this, so the run holds exactly one ARM token.
-  const client = new ArmClient({ getToken: async (): Promise<AccessToken> => token }, settings.cloud, connections)
+  const client = new ArmClient({ getToken: async (): Promise<AccessToken> => token }, cloud, connections)
 
-  const sameVault = settings.kek.vault.name.toLowerCase() === settings.vault.name.toLowerCase()
-  const vaultIdLookup = arm.vaultId ? Promise.resolve(arm.vaultId) : findVaultId(client, arm.subscriptionId, settings.vault.name)
-  const kekIdLookup = sameVault ? vaultIdLookup : findVaultId(client, arm.subscriptionId, settings.kek.vault.name)
+  const sameVault = keyVault.name.toLowerCase() === secretVault.name.toLowerCase()
+  const vaultIdLookup = arm.vaultId ? Promise.resolve(arm.vaultId) : findVaultId(client, arm.subscriptionId, secretVault.name)
+  const kekIdLookup = sameVault ? vaultIdLookup : findVaultId(client, arm.subscriptionId, keyVault.name)
   // The permissions are asked for alongside the vault's properties, not after them: one round trip less.
   // An access-policy vault does not use them.
   const read = (lookup: Promise<string>) => {
@@ -58,26 +75,26 @@ export async function readVaultResources(
   const tokenValue = (await token).token
   const objectId = (): string | undefined => oidOf(tokenValue)
 
-  const keyNeeds: Need[] = [NEEDS.readKey, NEEDS.wrapKey, ...(settings.verify ? [NEEDS.unwrapKey] : [])]
-  const secretNeeds: Need[] = [NEEDS.setSecret, ...(settings.secretNamesMayExist ? [NEEDS.getSecret] : [])]
+  const keyNeeds: Need[] = [NEEDS.readKey, NEEDS.wrapKey, ...(request.unwraps ? [NEEDS.unwrapKey] : [])]
+  const secretNeeds: Need[] = [NEEDS.setSecret, ...(request.readsSecrets ? [NEEDS.getSecret] : [])]
   const permissionsChecked = sameVault
-    ? [permissionChecks(vault, permissions, settings.vault.name, [...keyNeeds, ...secretNeeds], objectId)]
+    ? [permissionChecks(vault, permissions, secretVault.name, [...keyNeeds, ...secretNeeds], objectId)]
     : [
-        permissionChecks(vault, permissions, settings.vault.name, secretNeeds, objectId),
-        permissionChecks(kekVault, kekPermissions, settings.kek.vault.name, keyNeeds, objectId)
+        permissionChecks(vault, permissions, secretVault.name, secretNeeds, objectId),
+        permissionChecks(kekVault, kekPermissions, keyVault.name, keyNeeds, objectId)
       ]
   const checks = [
     ...vaultChecks({
       vault,
       kekVault,
-      vaultName: settings.vault.name,
-      kekVaultName: settings.kek.vault.name,
-      ...(settings.location !== undefined ? { location: settings.location } : {})
+      vaultName: secretVault.name,
+      kekVaultName: keyVault.name,
+      ...(request.location !== undefined ? { location: request.location } : {})
     }),
     ...(await Promise.all(permissionsChecked)).flat()
   ]
   core.info(`Vault resources: ${vault.id}${sameVault ? '' : `, ${kekVault.id}`}`)
-  const vaultNames = sameVault ? [settings.vault.name] : [settings.vault.name, settings.kek.vault.name]
+  const vaultNames = sameVault ? [secretVault.name] : [secretVault.name, keyVault.name]
   const vaultIdOf = (name: string): Promise<string> => findVaultId(client, arm.subscriptionId, name)
   return { vaultId: vault.id, kekVaultId: kekVault.id, checks, rows: armCheckRows(vaultNames, checks), vaultIdOf }
 }

@@ -6,16 +6,15 @@
  */
 import * as core from '@actions/core'
 import { ActionableError } from '../runner/actionable-error.ts'
-import type { ArmResult } from './index.ts'
+import type { ArmResult, VaultCheckRequest } from './index.ts'
 import { writeCheckTable } from '../runner/check-table.ts'
-import type { Settings } from '../actions/create/inputs.ts'
 import type { Session } from '../runner/session.ts'
 
-export function startArmRead(session: Session, settings: Settings): Promise<ArmResult> | undefined {
-  if (!settings.arm) return undefined
-  const token = session.credential.getToken(settings.cloud.armScope)
+export function startArmRead(session: Session, request: VaultCheckRequest | undefined): Promise<ArmResult> | undefined {
+  if (!request) return undefined
+  const token = session.credential.getToken(request.cloud.armScope)
   token.catch(() => undefined)
-  const read = import('./index.ts').then((arm) => arm.readVaultResources(token, settings, session.connections))
+  const read = import('./index.ts').then((arm) => arm.readVaultResources(token, request, session.connections))
   read.catch(() => undefined)
   return read
 }

@@ -7,7 +7,7 @@ import type { TokenCredential } from '@azure/core-auth'
 import type { Cloud } from '../net/clouds.ts'
 import type { Connections } from '../net/connections.ts'
 import type { GitHubIdToken } from './github-oidc.ts'
-import type { Auth } from '../actions/create/inputs.ts'
+import type { Auth } from './auth-input.ts'
 
 export function createCredential(auth: Auth, cloud: Cloud, idToken: GitHubIdToken | undefined, connections: Connections): TokenCredential {
   let credential: Promise<TokenCredential> | undefined

@@ -9,7 +9,7 @@ import { ClientAssertionCredential, DefaultAzureCredential } from '@azure/identi
 import type { Cloud } from '../net/clouds.ts'
 import type { Connections } from '../net/connections.ts'
 import type { GitHubIdToken } from './github-oidc.ts'
-import type { Auth } from '../actions/create/inputs.ts'
+import type { Auth } from './auth-input.ts'
 
 export function identityCredential(
   auth: Auth,

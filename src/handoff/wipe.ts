@@ -5,14 +5,14 @@
 import { closeSync, constants, fstatSync, fsyncSync, openSync, rmdirSync, unlinkSync, writeSync } from 'node:fs'
 import { STATE_KEY_OUTPUT_COUNT, STATE_KEY_OUTPUT_DIR, keyOutputFileState } from './state.ts'
 
-export interface CleanupReport {
+export interface WipeReport {
   readonly deleted: string[]
   /** Paths that could not be deleted, with why. */
   readonly failed: Array<{ readonly path: string; readonly reason: string }>
 }
 
-export function removeKeyFiles(state: (name: string) => string): CleanupReport {
-  const report: CleanupReport = { deleted: [], failed: [] }
+export function wipeHandedOffKeys(state: (name: string) => string): WipeReport {
+  const report: WipeReport = { deleted: [], failed: [] }
   const count = Number(state(STATE_KEY_OUTPUT_COUNT)) || 0
   for (let index = 0; index < count; index++) {
     const path = state(keyOutputFileState(index))

@@ -12,7 +12,7 @@ import { STATE_KEY_OUTPUT_COUNT, STATE_KEY_OUTPUT_DIR, keyOutputFileState } from
 import { untrusted } from '../runner/untrusted.ts'
 
 /** Writes the key files of a run and records each in the runner's state for the post step. */
-export class KeyFiles {
+export class KeyHandoff {
   readonly target: KeyOutputTarget
   private count = 0
   private directoryMade = false

@@ -5,7 +5,7 @@
  */
 import { ActionableError } from '../runner/actionable-error.ts'
 import type { Cloud } from '../net/clouds.ts'
-import type { VaultRef } from '../actions/create/inputs.ts'
+import type { VaultRef } from './refs.ts'
 import { untrusted } from '../runner/untrusted.ts'
 
 const VERSION = /^[0-9a-f]{32}$/i

@@ -5,25 +5,18 @@
  * one after another on the critical path.
  *
  * The Azure SDK's own proxy agent opens a new tunnel and TLS session for every request; these
- * agents pool tunnelled connections as a direct https.Agent does. Proxy choice follows the
- * SDK: HTTPS_PROXY, ALL_PROXY or HTTP_PROXY, and NO_PROXY entries naming the host or, with a
- * leading dot, its domain.
+ * agents pool tunnelled connections (proxy-tunnel.ts) as a direct https.Agent does.
  */
 import type { Agent, ClientRequest } from 'node:http'
-import { request as httpRequest } from 'node:http'
 import type { Agent as HttpsAgent } from 'node:https'
-import { connect as netConnect, isIP } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { ConnectionOptions, TLSSocket } from 'node:tls'
+import { ATTEMPT_TIMEOUT_MS, type Dial, direct } from './dial.ts'
+import { proxyFor, tunnelThrough } from './proxy-tunnel.ts'
+
+export { ATTEMPT_TIMEOUT_MS } from './dial.ts'
 
 type Callback = (error: Error | null, socket?: Duplex) => void
-
-/**
- * How long one attempt may go without a byte moving: connecting, the proxy's CONNECT, the TLS
- * handshake, or waiting for the answer. It then fails as ETIMEDOUT, which every retry policy
- * on the way (Key Vault's, Entra ID's) treats as a network error worth another attempt.
- */
-export const ATTEMPT_TIMEOUT_MS = 30_000
 
 /** A request that has been sent and not yet answered in full. */
 export interface PendingRequest {
@@ -33,7 +26,6 @@ export interface PendingRequest {
   readonly path: string
   readonly since: number
 }
-type Dial = (host: string, port: number, done: (error: Error | null, socket?: TLSSocket) => void) => void
 
 /** Where an agent gets its connections: dialled now, or one opened ahead of need. */
 interface ConnectionSource {
@@ -174,138 +166,4 @@ export class Connections {
     }
     return dial
   }
-}
-
-/** Fails a connection that moves no byte for ATTEMPT_TIMEOUT_MS, from its first packet on. */
-function expireWhenIdle(socket: Duplex & { setTimeout(ms: number, callback: () => void): unknown }, host: string): void {
-  socket.setTimeout(ATTEMPT_TIMEOUT_MS, () =>
-    socket.destroy(
-      Object.assign(new Error(`No answer from ${host} in ${ATTEMPT_TIMEOUT_MS / 1000} s`), {
-        code: 'ETIMEDOUT'
-      })
-    )
-  )
-}
-
-/**
- * TLS over a connected socket. node:tls is loaded here, on the first connection's TCP answer,
- * rather than before the first connection goes out.
- */
-function secure(socket: Duplex, host: string, done: (error: Error | null, socket?: TLSSocket) => void): void {
-  const tls = process.getBuiltinModule('node:tls').connect({ socket, servername: host })
-  expireWhenIdle(tls, host)
-  tls.once('secureConnect', () => done(null, tls))
-  tls.once('error', (error) => done(error))
-}
-
-const direct: Dial = (host, port, done) => {
-  const socket = netConnect({ host, port })
-  const fail = (error: Error): void => done(error)
-  expireWhenIdle(socket, host)
-  socket.once('error', fail)
-  socket.once('connect', () => {
-    socket.off('error', fail)
-    // The TLS socket keeps the idle timeout from here on.
-    socket.setTimeout(0)
-    secure(socket, host, done)
-  })
-}
-
-function tunnelThrough(proxy: URL): Dial {
-  return (host, port, done) => {
-    const target = `${host}:${port}`
-    const headers: Record<string, string> = { host: target }
-    if (proxy.username) {
-      const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
-      headers['proxy-authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`
-    }
-    const secureProxy = proxy.protocol === 'https:'
-    const connect = (secureProxy ? process.getBuiltinModule('node:https').request : httpRequest)({
-      host: proxy.hostname,
-      port: proxy.port || (secureProxy ? 443 : 80),
-      method: 'CONNECT',
-      path: target,
-      headers,
-      // Node would take it from the Host header, which for a CONNECT names the target, not the proxy.
-      servername: secureProxy && !isIP(proxy.hostname) ? proxy.hostname : '',
-      timeout: ATTEMPT_TIMEOUT_MS
-    })
-    connect.once('timeout', () =>
-      connect.destroy(
-        Object.assign(new Error(`The proxy did not connect to ${target} in ${ATTEMPT_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })
-      )
-    )
-    connect.once('connect', (response, socket, head) => {
-      if (response.statusCode !== 200) {
-        refusal(target, response.statusCode, socket, head, done)
-        return
-      }
-      secure(socket, host, done)
-    })
-    connect.once('error', (error) => done(error))
-    connect.end()
-  }
-}
-
-/**
- * Why the proxy would not open a tunnel, labelled as a direct connection would have failed: a
- * proxy that cannot resolve the host says so in its answer (`cannot resolve`, Squid's
- * ERR_DNS_FAIL, …), which is ENOTFOUND, a name that does not exist; anything else is
- * ECONNREFUSED. The answer is read for at most 250 ms and 1 KiB.
- */
-function refusal(target: string, status: number | undefined, socket: Duplex, head: Buffer, done: (error: Error) => void): void {
-  let answer = head.toString('latin1')
-  let finished = false
-  const finish = (): void => {
-    if (finished) return
-    finished = true
-    clearTimeout(timer)
-    socket.destroy()
-    const unresolved = /resolve|\bDNS\b|DNS_FAIL|unknown host|no such host|IP address from host name/i.test(answer)
-    const error = new Error(`The proxy refused to connect to ${target}: HTTP ${status}`)
-    done(Object.assign(error, { code: unresolved ? 'ENOTFOUND' : 'ECONNREFUSED' }))
-  }
-  const timer = setTimeout(finish, 250)
-  socket.on('data', (chunk: Buffer) => {
-    answer += chunk.toString('latin1')
-    if (answer.length >= 1024) finish()
-  })
-  socket.once('end', finish)
-  socket.once('close', finish)
-  socket.once('error', finish)
-  if (answer.length >= 1024) finish()
-}
-
-/**
- * The proxy for `host`, or undefined to connect directly. The variables and their order are the
- * SDK's (getDefaultProxySettings in @azure/core-rest-pipeline), as is port 80 when the URL gives
- * none; read here so that opening the first connections does not load the SDK's pipeline.
- */
-function proxyFor(host: string): URL | undefined {
-  const variable = (name: string): string | undefined => process.env[name] || process.env[name.toLowerCase()] || undefined
-  const value = variable('HTTPS_PROXY') || variable('ALL_PROXY') || variable('HTTP_PROXY')
-  if (!value || bypassesProxy(host, process.env.NO_PROXY ?? process.env.no_proxy ?? '')) return undefined
-  const url = new URL(value)
-  url.port ||= '80'
-  return url
-}
-
-/**
- * Whether NO_PROXY sends a connection to `host`:`port` directly, with the rule
- * `@actions/http-client` applies to the OIDC request, so one run has one proxy rule:
- * entries are comma-separated and case-insensitive; `*` matches every host; `name` or
- * `.name` matches the host and every subdomain; `name:port` only on that port.
- */
-export function bypassesProxy(host: string, noProxy: string, port = 443): boolean {
-  const hostName = host.toLowerCase().replace(/\.$/, '')
-  const candidates = [hostName, `${hostName}:${port}`]
-  return noProxy
-    .split(',')
-    .map((entry) => entry.trim().toLowerCase())
-    .filter(Boolean)
-    .some((entry) => {
-      if (entry === '*') return true
-      const suffix = entry.replace(/^\*?\./, '')
-      return candidates.some((candidate) => candidate === suffix || candidate.endsWith(`.${suffix}`))
-    })
 }

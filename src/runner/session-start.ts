@@ -1,11 +1,11 @@
 /**
  * The part of a session that goes out first: the run's connections and the step's deadline. It
  * loads neither @actions/core nor the Azure SDK, so a step opens its connections before the code
- * that uses them (the OIDC fetch, the sign-in, the vault client) is even loaded (main.ts).
+ * that uses them (the OIDC fetch, the sign-in, the vault client) is even loaded (run-action.ts).
  */
 import { Connections } from '../net/connections.ts'
 import { idTokenRequestUrl } from '../auth/id-token-request.ts'
-import type { CommonSettings } from '../actions/create/inputs.ts'
+import type { CommonSettings } from './common-settings.ts'
 import { trackRequests } from './last-resort.ts'
 import { StepDeadline } from '../net/deadline.ts'
 
@@ -20,7 +20,7 @@ export interface SessionStart {
  * sign-in uses them; `preconnect` opens those the first requests after it will use. A job
  * without an OIDC token fails here, before any of them.
  */
-export function startSession(settings: CommonSettings, preconnect: (connections: Connections) => void = () => undefined): SessionStart {
+export function openConnections(settings: CommonSettings, preconnect: (connections: Connections) => void = () => undefined): SessionStart {
   const tokenUrl = settings.auth.kind === 'oidc' ? idTokenRequestUrl() : undefined
   const connections = new Connections()
   trackRequests(() => connections.pending())

@@ -8,9 +8,9 @@ import type { Connections } from '../net/connections.ts'
 import { createCredential } from '../auth/credential.ts'
 import type { ErrorContext } from './errors.ts'
 import { GitHubIdToken } from '../auth/github-oidc.ts'
-import type { CommonSettings } from '../actions/create/inputs.ts'
+import type { CommonSettings } from './common-settings.ts'
 import { VaultPacer } from '../keyvault/pacing.ts'
-import { type SessionStart, startSession } from './session-start.ts'
+import type { SessionStart } from './session-start.ts'
 import type { StepDeadline } from '../net/deadline.ts'
 import { VaultClient } from '../keyvault/client.ts'
 
@@ -29,19 +29,10 @@ export interface Session {
 }
 
 /**
- * `vaultUrls`: the only vaults the client may send a token to. `preconnect` opens the
- * connections the first requests will use while the token is on its way.
+ * The session on the connections openConnections opened (session-start.ts). `vaultUrls`: the only
+ * vaults the client may send a token to.
  */
-export function openSession(
-  settings: CommonSettings,
-  vaultUrls: readonly string[],
-  preconnect: (connections: Connections) => void = () => undefined
-): Session {
-  return sessionOn(startSession(settings, preconnect), settings, vaultUrls)
-}
-
-/** The rest of a session, on connections already opened (session-start.ts). */
-export function sessionOn(start: SessionStart, settings: CommonSettings, vaultUrls: readonly string[]): Session {
+export function openSession(start: SessionStart, settings: CommonSettings, vaultUrls: readonly string[]): Session {
   const { connections, deadline } = start
   const auth = settings.auth.kind === 'oidc' ? settings.auth : undefined
   const idToken = auth && new GitHubIdToken(auth.audience, connections)

@@ -1,10 +1,11 @@
 /**
- * Makes every requested BEK with at most `max-parallel` in flight. After the first failure
- * no new BEK is started (a vault that refuses one will refuse the rest), and the ones in
- * flight finish, so the caller can report exactly what was stored.
+ * Makes every requested BEK with at most `max-parallel` in flight (the worker pool: after the
+ * first failure no new BEK starts, and the ones in flight finish), so the caller can report
+ * exactly what was stored.
  */
 import { type Bek, type BekJob, makeBek } from './bek.ts'
 import type { Settings } from './inputs.ts'
+import { runPool } from '../../runner/pool.ts'
 
 export interface BatchResult {
   /** Stored (or reused) BEKs, in input order. */
@@ -22,20 +23,7 @@ export async function makeBeks(
   maxParallel: number,
   race: <T>(work: Promise<T>) => Promise<T> = (work) => work
 ): Promise<BatchResult> {
-  const results: Array<Bek | undefined> = new Array(names.length)
-  let next = 0
-  let error: unknown
-  const worker = async (): Promise<void> => {
-    while (next < names.length && error === undefined) {
-      const index = next++
-      try {
-        results[index] = await race(makeBek(job, names[index]))
-      } catch (caught) {
-        error ??= caught
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(maxParallel, names.length) }, worker))
+  const { results, error } = await runPool(names, maxParallel, (name) => race(makeBek(job, name)))
   return {
     beks: results.filter((bek): bek is Bek => bek !== undefined),
     error,

@@ -9,7 +9,7 @@ import { describeError } from '../../runner/errors.ts'
 import type { Settings } from './inputs.ts'
 import { type Kek, checkPlaintextFits } from '../../ade/kek.ts'
 import { generateKey } from '../../ade/key-bytes.ts'
-import type { KeyFiles } from '../../handoff/write.ts'
+import type { KeyHandoff } from '../../handoff/write.ts'
 import type { VaultPacer } from '../../keyvault/pacing.ts'
 import {
   type SecretBundle,
@@ -42,7 +42,7 @@ export interface BekJob {
   readonly kekUrlNow: () => string
   readonly pacer: VaultPacer
   /** Set with key-output-file: receives each key once its secret is stored (and verified). */
-  readonly keyFiles?: KeyFiles
+  readonly handoff?: KeyHandoff
   /** A warning for the log and the job summary. */
   readonly warn: (message: string) => void
   /**
@@ -122,7 +122,7 @@ export async function makeBek(job: BekJob, name: string): Promise<Bek> {
       })
       core.info(`Verified: the vault unwraps ${untrusted(stored.url)} to the key.`)
     }
-    job.keyFiles?.write(name, key)
+    job.handoff?.write(name, key)
     return { ...stored, kekUrl: kek.kid, reused: false }
   } finally {
     key.fill(0)

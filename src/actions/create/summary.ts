@@ -20,7 +20,7 @@ export interface RunReport {
   readonly failure?: string
   readonly missing: readonly string[]
   /** Where key-output-file put the keys, and until when. */
-  readonly keyFilesNote?: string
+  readonly handoffNote?: string
   /** The vaults' resource IDs, when the run read them through ARM. */
   readonly vaultIds?: VaultIds
 }
@@ -55,7 +55,7 @@ export async function writeSummary(report: RunReport): Promise<void> {
       true
     )
   }
-  if (report.keyFilesNote) summary.addRaw(`<p><strong>Key file:</strong> ${untrustedHtml(report.keyFilesNote, 2000)}</p>`, true)
+  if (report.handoffNote) summary.addRaw(`<p><strong>Key file:</strong> ${untrustedHtml(report.handoffNote, 2000)}</p>`, true)
   if (report.warnings.length > 0) summary.addHeading('Warnings', 3).addList(report.warnings.map((warning) => untrustedHtml(warning, 2000)))
   if (beks.length > 0) {
     const plan = diskPlan(

@@ -1,6 +1,7 @@
 /** The inventory's inputs: the common ones, and when to fail the step. */
-import { actionInput } from '../../runner/action-input.ts'
-import { type CommonSettings, getCommonSettings, parseChoice } from '../create/inputs.ts'
+import { actionInput } from '../../runner/inputs.ts'
+import { type CommonSettings, getCommonSettings } from '../../runner/common-settings.ts'
+import { parseChoice } from '../../runner/inputs.ts'
 
 export const FAIL_ON = ['never', 'at-risk', 'not-current'] as const
 export type FailOn = (typeof FAIL_ON)[number]

@@ -4,52 +4,39 @@
  * It writes nothing.
  */
 import * as core from '@actions/core'
-import { type ErrorContext, describeError } from '../../runner/errors.ts'
-import { readInputs } from '../../runner/read-inputs.ts'
-import { openSession } from '../../runner/session.ts'
+import type { Session } from '../../runner/session.ts'
 import { summaryNotWritten } from '../../runner/summary-not-written.ts'
 import { CONTENT_TYPE, TAG_ALGORITHM, TAG_CREATED_BY, TAG_FILE_NAME, TAG_KEK_URL } from '../../ade/tags.ts'
 import { untrusted } from '../../runner/untrusted.ts'
-import { type InventorySettings, getInventorySettings } from './inputs.ts'
+import type { InventorySettings } from './inputs.ts'
 import { type KekState, type KekVersionRef, isAtRisk, parseKekVersion, readKekStates } from '../../ade/kek-state.ts'
 import { inParallel } from '../../runner/pool.ts'
 import { type BekVersion, type KekVersionReport, kekVersionReports, setOutputs, writeInventorySummary } from './report.ts'
 import { type SecretItem, listSecretVersions, listSecrets } from '../../keyvault/secret-list.ts'
 
-export async function run(): Promise<void> {
-  const settings = await readInputs(getInventorySettings)
-  if (!settings) return
-  let errorContext = (): ErrorContext => ({})
-  try {
-    const vaultUrl = settings.vault.url
-    const session = openSession(settings, [vaultUrl], (connections) => connections.preconnect(new URL(vaultUrl).hostname))
-    errorContext = session.errorContext
-    core.info(`Listing the wrapped BEKs in ${vaultUrl}`)
-    const latest = (await listSecrets(session.vault, vaultUrl)).filter(isWrappedBek)
-    const versionLists = await inParallel(latest, settings.maxParallel, (secret) =>
-      listSecretVersions(session.vault, vaultUrl, secret.name)
-    )
-    const versions = versionLists.flat().filter(isWrappedBek)
+export async function main(settings: InventorySettings, session: Session): Promise<void> {
+  const vaultUrl = settings.vault.url
+  core.info(`Listing the wrapped BEKs in ${vaultUrl}`)
+  const latest = (await listSecrets(session.vault, vaultUrl)).filter(isWrappedBek)
+  const versionLists = await inParallel(latest, settings.maxParallel, (secret) => listSecretVersions(session.vault, vaultUrl, secret.name))
+  const versions = versionLists.flat().filter(isWrappedBek)
 
-    const refs = new Map<string, KekVersionRef>()
-    for (const version of versions) {
-      const ref = parseKekVersion(version.tags[TAG_KEK_URL] ?? '', settings.cloud)
-      if (ref) refs.set(ref.url, ref)
-    }
-    const kekVaults = [...new Set([vaultUrl, ...[...refs.values()].map((ref) => ref.vaultUrl)])]
-    const states = await readKekStates(session.vaultFor(kekVaults), [...refs.values()], settings.maxParallel)
-
-    const beks = versions.map((version) => bekVersion(version, settings, states)).sort(byNameThenCreated)
-    const keks = kekVersionReports(beks)
-    const atRisk = beks.filter((bek) => bek.enabled && isAtRisk(bek.kekState))
-    keks.forEach(logKekVersion)
-    setOutputs(beks, keks, atRisk.length)
-    const failure = failureFor(settings, beks, keks)
-    await writeInventorySummary(vaultUrl, beks, keks, atRisk.length, failure).catch(summaryNotWritten)
-    if (failure) core.setFailed(failure)
-  } catch (error) {
-    core.setFailed(describeError(error, errorContext()))
+  const refs = new Map<string, KekVersionRef>()
+  for (const version of versions) {
+    const ref = parseKekVersion(version.tags[TAG_KEK_URL] ?? '', settings.cloud)
+    if (ref) refs.set(ref.url, ref)
   }
+  const kekVaults = [...new Set([vaultUrl, ...[...refs.values()].map((ref) => ref.vaultUrl)])]
+  const states = await readKekStates(session.vaultFor(kekVaults), [...refs.values()], settings.maxParallel)
+
+  const beks = versions.map((version) => bekVersion(version, settings, states)).sort(byNameThenCreated)
+  const keks = kekVersionReports(beks)
+  const atRisk = beks.filter((bek) => bek.enabled && isAtRisk(bek.kekState))
+  keks.forEach(logKekVersion)
+  setOutputs(beks, keks, atRisk.length)
+  const failure = failureFor(settings, beks, keks)
+  await writeInventorySummary(vaultUrl, beks, keks, atRisk.length, failure).catch(summaryNotWritten)
+  if (failure) core.setFailed(failure)
 }
 
 function isWrappedBek(item: SecretItem): boolean {

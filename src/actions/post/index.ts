@@ -3,14 +3,14 @@
  * runner's state and writes workflow commands directly: @actions/core would bring an HTTP
  * client into a bundle that needs none.
  */
-import { removeKeyFiles } from '../../handoff/wipe.ts'
+import { wipeHandedOffKeys } from '../../handoff/wipe.ts'
 import { untrusted } from '../../runner/untrusted.ts'
 import { command } from '../../runner/workflow-command.ts'
 
 /** What core.getState reads: the runner passes each saved state as STATE_<name>. */
 const state = (name: string): string => process.env[`STATE_${name}`] ?? ''
 
-const report = removeKeyFiles(state)
+const report = wipeHandedOffKeys(state)
 for (const path of report.deleted) process.stdout.write(`Overwrote with zeros and deleted the key file ${untrusted(path)}\n`)
 for (const { path, reason } of report.failed) {
   command(

@@ -1,16 +1,7 @@
 /** The rewrap's inputs: the common ones, the target KEK as the root action takes it, and the selection. */
-import * as core from '@actions/core'
-import { actionInput } from '../../runner/action-input.ts'
-import {
-  type CommonSettings,
-  type KekRef,
-  getCommonSettings,
-  parseBoolean,
-  parseChoice,
-  parseKek,
-  parseKekUrl,
-  parseNameLines
-} from '../create/inputs.ts'
+import { type CommonSettings, getCommonSettings } from '../../runner/common-settings.ts'
+import { type KekRef, parseKek, parseKekUrl, parseNameLines } from '../../keyvault/refs.ts'
+import { actionInput, parseBoolean, parseChoice } from '../../runner/inputs.ts'
 import { runProvenance } from '../../ade/provenance.ts'
 import { WRAP_ALGORITHMS, type WrapAlgorithm } from '../../ade/wrap-algorithms.ts'
 
@@ -25,6 +16,8 @@ export interface RewrapSettings extends CommonSettings {
   readonly dryRun: boolean
   /** Value of the CreatedBy tag of each new version; undefined with provenance: false or outside a runner. */
   readonly createdBy?: string
+  /** Why there is no CreatedBy tag although provenance is on; warned about once the step runs. */
+  readonly createdByWarning?: string
 }
 
 export function getRewrapSettings(input: (name: string) => string = actionInput): RewrapSettings {
@@ -39,12 +32,8 @@ export function getRewrapSettings(input: (name: string) => string = actionInput)
     secretNames: parseNameLines(input('secret-name')),
     fromKek: fromKek ? parseKekUrl(fromKek, common.cloud, 'from-kek') : undefined,
     dryRun: parseBoolean('dry-run', input('dry-run')),
-    createdBy: provenance ? createdBy() : undefined
+    ...(provenance ? provenanceOf(runProvenance()) : {})
   }
 }
 
-function createdBy(): string | undefined {
-  const { createdBy, warning } = runProvenance()
-  if (warning) core.warning(warning)
-  return createdBy
-}
+const provenanceOf = ({ createdBy, warning }: { createdBy?: string; warning?: string }) => ({ createdBy, createdByWarning: warning })

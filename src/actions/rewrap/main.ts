@@ -5,88 +5,78 @@
  */
 import * as core from '@actions/core'
 import { type ErrorContext, describeError } from '../../runner/errors.ts'
-import { readInputs } from '../../runner/read-inputs.ts'
-import type { KekRef } from '../create/inputs.ts'
+import type { KekRef } from '../../keyvault/refs.ts'
 import { kekUrl, readKek } from '../../ade/kek.ts'
 import { type SecretBundle, readSecret } from '../../keyvault/secrets.ts'
-import { openSession } from '../../runner/session.ts'
+import type { Session } from '../../runner/session.ts'
 import { summaryNotWritten } from '../../runner/summary-not-written.ts'
 import { CONTENT_TYPE, TAG_KEK_URL } from '../../ade/tags.ts'
 import { untrusted } from '../../runner/untrusted.ts'
 import { parseKekVersion } from '../../ade/kek-state.ts'
 import { inParallel } from '../../runner/pool.ts'
 import { listSecrets } from '../../keyvault/secret-list.ts'
-import { type RewrapSettings, getRewrapSettings } from './inputs.ts'
+import type { RewrapSettings } from './inputs.ts'
 import { type RewrapReport, type Skipped, setOutputs, writeRewrapSummary } from './report.ts'
 import { type Plan, type RewrapJob, type Rewrapped, plan, rewrap } from './rewrap-secret.ts'
 
-export async function run(): Promise<void> {
-  const settings = await readInputs(getRewrapSettings)
-  if (!settings) return
-  let errorContext = (): ErrorContext => ({})
-  try {
-    const session = openSession(settings, [settings.vault.url, settings.kek.vault.url], (connections) =>
-      connections.preconnect(new URL(settings.vault.url).hostname)
-    )
-    errorContext = session.errorContext
-    const target = await readKek(session.vault, settings.kek)
-    session.pacer.useKek(target)
-    core.info(`Rewrapping onto ${target.kid}${settings.dryRun ? ' (dry run: nothing is wrapped or stored)' : ''}`)
-    const names = settings.secretNames.length > 0 ? settings.secretNames : await candidates(session.vault, settings, target.kid)
+export async function main(settings: RewrapSettings, session: Session): Promise<void> {
+  const errorContext = session.errorContext
+  if (settings.createdByWarning) core.warning(settings.createdByWarning)
+  const target = await readKek(session.vault, settings.kek)
+  session.pacer.useKek(target)
+  core.info(`Rewrapping onto ${target.kid}${settings.dryRun ? ' (dry run: nothing is wrapped or stored)' : ''}`)
+  const names = settings.secretNames.length > 0 ? settings.secretNames : await candidates(session.vault, settings, target.kid)
 
-    const bundles = new Map<string, SecretBundle | undefined>()
-    const failures: string[] = []
-    await inParallel(names, settings.maxParallel, async (name) => {
-      try {
-        bundles.set(name, await readSecret(session.vault, settings.vault, name))
-      } catch (error) {
-        failures.push(`${name}: ${describeError(error, errorContext())}`)
-      }
-    })
-    // Old KEK versions may live in other vaults of the cloud; only tag-named key identifiers get a token.
-    const oldVaults = [...bundles.values()].flatMap((b) => {
-      const ref = parseKekVersion(b?.tags?.[TAG_KEK_URL] ?? '', settings.cloud)
-      return ref ? [ref.vaultUrl] : []
-    })
-    const job: RewrapJob = {
-      vault: session.vaultFor([...new Set([settings.vault.url, settings.kek.vault.url, ...oldVaults])]),
-      vaultRef: settings.vault,
-      cloud: settings.cloud,
-      target,
-      targetRef: settings.kek,
-      algorithm: settings.algorithm,
-      pacer: session.pacer,
-      createdBy: settings.createdBy
+  const bundles = new Map<string, SecretBundle | undefined>()
+  const failures: string[] = []
+  await inParallel(names, settings.maxParallel, async (name) => {
+    try {
+      bundles.set(name, await readSecret(session.vault, settings.vault, name))
+    } catch (error) {
+      failures.push(`${name}: ${describeError(error, errorContext())}`)
     }
-    const report: RewrapReport & { rewrapped: Rewrapped[]; skipped: Skipped[]; planned: Array<{ name: string; kekUrl: string }> } = {
-      rewrapped: [],
-      skipped: [],
-      planned: [],
-      failures
-    }
-    const outcomes = await inParallel(
-      names.filter((name) => bundles.has(name)),
-      settings.maxParallel,
-      (name) => rewrapOne(job, settings, name, bundles.get(name), errorContext)
+  })
+  // Old KEK versions may live in other vaults of the cloud; only tag-named key identifiers get a token.
+  const oldVaults = [...bundles.values()].flatMap((b) => {
+    const ref = parseKekVersion(b?.tags?.[TAG_KEK_URL] ?? '', settings.cloud)
+    return ref ? [ref.vaultUrl] : []
+  })
+  const job: RewrapJob = {
+    vault: session.vaultFor([...new Set([settings.vault.url, settings.kek.vault.url, ...oldVaults])]),
+    vaultRef: settings.vault,
+    cloud: settings.cloud,
+    target,
+    targetRef: settings.kek,
+    algorithm: settings.algorithm,
+    pacer: session.pacer,
+    createdBy: settings.createdBy
+  }
+  const report: RewrapReport & { rewrapped: Rewrapped[]; skipped: Skipped[]; planned: Array<{ name: string; kekUrl: string }> } = {
+    rewrapped: [],
+    skipped: [],
+    planned: [],
+    failures
+  }
+  const outcomes = await inParallel(
+    names.filter((name) => bundles.has(name)),
+    settings.maxParallel,
+    (name) => rewrapOne(job, settings, name, bundles.get(name), errorContext)
+  )
+  for (const outcome of outcomes) {
+    if ('failure' in outcome) failures.push(outcome.failure)
+    else if ('skipped' in outcome) report.skipped.push(outcome.skipped)
+    else if ('planned' in outcome) report.planned.push(outcome.planned)
+    else report.rewrapped.push(outcome.rewrapped)
+  }
+  for (const item of report.planned) core.info(`Would rewrap ${untrusted(item.name)} (now on ${untrusted(item.kekUrl)})`)
+  for (const item of report.rewrapped) core.info(`Rewrapped ${untrusted(item.name)}: ${untrusted(item.secretUrl)}`)
+  setOutputs(report)
+  await writeRewrapSummary(target.kid, report, settings.dryRun).catch(summaryNotWritten)
+  if (failures.length > 0) {
+    for (const failure of failures) core.error(untrusted(failure, 2000))
+    core.setFailed(
+      `${failures.length} of ${names.length} secret(s) were not rewrapped (listed above); the others were. Fix each as it says and re-run: rewrapped secrets are skipped.`
     )
-    for (const outcome of outcomes) {
-      if ('failure' in outcome) failures.push(outcome.failure)
-      else if ('skipped' in outcome) report.skipped.push(outcome.skipped)
-      else if ('planned' in outcome) report.planned.push(outcome.planned)
-      else report.rewrapped.push(outcome.rewrapped)
-    }
-    for (const item of report.planned) core.info(`Would rewrap ${untrusted(item.name)} (now on ${untrusted(item.kekUrl)})`)
-    for (const item of report.rewrapped) core.info(`Rewrapped ${untrusted(item.name)}: ${untrusted(item.secretUrl)}`)
-    setOutputs(report)
-    await writeRewrapSummary(target.kid, report, settings.dryRun).catch(summaryNotWritten)
-    if (failures.length > 0) {
-      for (const failure of failures) core.error(untrusted(failure, 2000))
-      core.setFailed(
-        `${failures.length} of ${names.length} secret(s) were not rewrapped (listed above); the others were. Fix each as it says and re-run: rewrapped secrets are skipped.`
-      )
-    }
-  } catch (error) {
-    core.setFailed(describeError(error, errorContext()))
   }
 }
 

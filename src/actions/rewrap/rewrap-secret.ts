@@ -6,7 +6,7 @@
  */
 import { ActionableError } from '../../runner/actionable-error.ts'
 import type { Cloud } from '../../net/clouds.ts'
-import type { KekRef, VaultRef } from '../create/inputs.ts'
+import type { KekRef, VaultRef } from '../../keyvault/refs.ts'
 import type { Kek } from '../../ade/kek.ts'
 import { decodeJsonBase64UrlField } from '../../ade/key-bytes.ts'
 import type { VaultPacer } from '../../keyvault/pacing.ts'

@@ -1,0 +1,38 @@
+/**
+ * The inputs every action of this repository takes, with the same meaning and checks: the
+ * cloud, the vault, the sign-in, the parallelism and the step's deadline.
+ */
+import { type Auth, parseAuth } from '../auth/auth-input.ts'
+import { type VaultRef, parseVault } from '../keyvault/refs.ts'
+import { type Cloud, CLOUD_NAMES, findCloud } from '../net/clouds.ts'
+import { InputError, type ReadInput, actionInput, parseInteger } from './inputs.ts'
+
+export interface CommonSettings {
+  readonly cloud: Cloud
+  readonly vault: VaultRef
+  readonly auth: Auth
+  readonly maxParallel: number
+  /** The whole step's deadline. */
+  readonly timeoutSeconds: number
+}
+
+export const DEFAULT_MAX_PARALLEL = 16
+const MAX_PARALLEL = 64
+
+/** key-vault, environment, sign-in, max-parallel and timeout-seconds: what every action here reads first. */
+export function getCommonSettings(input: ReadInput = actionInput): CommonSettings {
+  const cloud = parseCloud(input('environment'))
+  return {
+    cloud,
+    vault: parseVault('key-vault', input('key-vault'), cloud),
+    auth: parseAuth(input('client-id'), input('tenant-id'), input('audience')),
+    maxParallel: parseInteger('max-parallel', input('max-parallel'), 1, MAX_PARALLEL, DEFAULT_MAX_PARALLEL),
+    timeoutSeconds: parseInteger('timeout-seconds', input('timeout-seconds'), 10, 3600, 300)
+  }
+}
+
+export function parseCloud(value: string): Cloud {
+  const cloud = findCloud(value.trim() || 'AzureCloud')
+  if (!cloud) throw new InputError('environment', `'${value}' is not a known cloud; use one of ${CLOUD_NAMES.join(', ')}`)
+  return cloud
+}
