@@ -1,5 +1,6 @@
 // Spawn → first connection: a real run (one BEK) of a bundle, timed from just before its spawn
-// to the stand-ins' first CONNECT, against `node -e 0` (spawn to exit) run just before it.
+// to the stand-ins' first CONNECT, against `node -e 0` (spawn to exit) run just before it; and
+// the same run's spawn → exit (one BEK end to end).
 // `node bench/first-connect.ts <dist dir> [<dist dir> …]` compares bundles (say, main's dist/
 // checked out elsewhere against this one), alternating, and prints the medians.
 import { join, resolve } from 'node:path'
@@ -11,10 +12,16 @@ import { createBenchWorld, type BenchWorld } from './world.ts'
 
 /** ms from spawn to the first CONNECT of one run of `entry`, or why there is none. */
 export async function timeFirstConnect(world: BenchWorld, entry: string): Promise<number | string> {
+  const timed = await timeRun(world, entry)
+  return typeof timed === 'string' ? timed : timed.firstConnect
+}
+
+/** One run of `entry` (one BEK): spawn → first CONNECT, and spawn → exit, or why it failed. */
+export async function timeRun(world: BenchWorld, entry: string): Promise<{ firstConnect: number; total: number } | string> {
   world.azure.clearLogs()
   const run = await runAction({ localAzure: world.azure, inputs: actionInputs(world), entry, timeoutMs: 60_000 })
   const first = world.azure.connects[0]
-  if (run.exitCode === 0 && first) return first.at - run.startedAt
+  if (run.exitCode === 0 && first) return { firstConnect: first.at - run.startedAt, total: run.durationMs }
   return `exit ${run.exitCode}: ${(run.stdout + run.stderr).trim().split('\n').slice(-2).join(' ')}`
 }
 
@@ -33,15 +40,19 @@ if (import.meta.main) {
   const world = await createBenchWorld({ latencyMs: 30, connectLatencyMs: 30 })
   const node: number[] = []
   const runs = new Map<string, number[]>(dirs.map((d) => [d, []]))
+  const totals = new Map<string, number[]>(dirs.map((d) => [d, []]))
   try {
     for (const dir of dirs) await timeFirstConnect(world, join(resolve(dir), 'index.js')) // warm-up
     for (let i = 0; i < repetitions; i++) {
       const n = await nodeStartMs()
       if (n !== undefined) node.push(n)
       for (const dir of dirs) {
-        const ms = await timeFirstConnect(world, join(resolve(dir), 'index.js'))
-        if (typeof ms === 'number') runs.get(dir)!.push(ms)
-        else console.error(`${dir}: ${ms}`)
+        const timed = await timeRun(world, join(resolve(dir), 'index.js'))
+        if (typeof timed === 'string') console.error(`${dir}: ${timed}`)
+        else {
+          runs.get(dir)!.push(timed.firstConnect)
+          totals.get(dir)!.push(timed.total)
+        }
       }
     }
   } finally {
@@ -53,5 +64,6 @@ if (import.meta.main) {
   for (const [dir, values] of runs) {
     const s = summarize(values)
     console.log(`${dir}: spawn → first connection ${show(s)}, ${Math.round(s.median - bare.median)} ms over node -e 0`)
+    console.log(`${dir}: one BEK, spawn → exit ${show(summarize(totals.get(dir)!))}`)
   }
 }

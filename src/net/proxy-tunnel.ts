@@ -2,6 +2,13 @@
  * Connections through the proxy: an HTTP CONNECT tunnel per connection, on which connections.ts
  * then speaks TLS. Proxy choice follows the SDK: HTTPS_PROXY, ALL_PROXY or HTTP_PROXY, and
  * NO_PROXY entries naming the host or, with a leading dot, its domain.
+ *
+ * Why not https-proxy-agent (already in the bundle, the SDK's): its CONNECT has no time limit (a
+ * proxy that accepts and never answers holds the run until the step deadline), a refusal reaches
+ * the caller only as a replayed HTTP answer, so a proxy's "cannot resolve" could not be told from
+ * a vault's own error (refusal() below), and importing it loads node:crypto, node:tls and
+ * node:https before the first CONNECT: 15-23 ms on Node 24 here, against +28 ms for the whole
+ * start-up today.
  */
 import { request as httpRequest } from 'node:http'
 import { isIP } from 'node:net'
