@@ -69,12 +69,31 @@ function lastJson(stdout: string): unknown {
 }
 
 /**
+ * In CI (`CI=true`, as .ci/run runs) a missing tool fails the run, naming it: a green CI must not
+ * stand for interop tests that never ran. A developer's run skips them, saying why.
+ */
+const TOOLS_REQUIRED = process.env['CI'] === 'true'
+
+/**
  * Says why a suite is skipped where the tool is missing: on stderr (Jest prints no console output
- * for a file whose tests are all skipped) and as the name of a skipped test.
+ * for a file whose tests are all skipped) and as the name of a skipped test; in CI, a failing one.
  */
 export function announceSkip(suite: string, reason: string): void {
+  if (TOOLS_REQUIRED) {
+    test(`${suite}: required in CI, but ${reason}`, () => {
+      throw new Error(`${suite} cannot run in CI: ${reason}. .ci/install-interop.sh installs the tools.`)
+    })
+    return
+  }
   process.stderr.write(`\n[interop] ${suite} tests skipped: ${reason}\n`)
   test.skip(`${suite}: skipped because ${reason}`, () => {})
+}
+
+/** `test`, or where `missing` says a tool is missing, a skip (a failure in CI) that says so. */
+export function testWith(suite: string, missing: string | undefined): typeof test | typeof test.skip {
+  if (!missing) return test
+  announceSkip(suite, missing)
+  return test.skip
 }
 
 /** Why the Azure SDK for Python cannot be used here, or undefined when it can. */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startAde } from '../../../emulator/ade.ts'
 import { runAction, type RunActionResult } from '../../../emulator/runner.ts'
-import { pythonSdkMissing, runPythonSdkClient } from '../../interop/tools.ts'
+import { pythonSdkMissing, runPythonSdkClient, testWith } from '../../interop/tools.ts'
 import { findCryptsetup } from '../disk-tools.ts'
 import { issuedTokens, leaks } from '../leak-scan.ts'
 import { KEK, VAULT, useWorld, errors } from '../world.ts'
@@ -194,7 +194,7 @@ describe('rewrap', () => {
     expect(world.azure.requests.filter((r) => r.method === 'PATCH')).toHaveLength(0)
   }, 90_000)
 
-  const vaultUnwrap = pythonMissing ? test.skip : test
+  const vaultUnwrap = testWith('rewrap: Azure SDK for Python', pythonMissing)
   vaultUnwrap(
     'the vault, asked by the Azure SDK for Python, unwraps every new version to the same bytes',
     async () => {
@@ -234,7 +234,7 @@ describe('rewrap', () => {
     }
   }, 90_000)
 
-  const luks = cryptsetup ? test : test.skip
+  const luks = testWith('rewrap: cryptsetup', cryptsetup ? undefined : (cryptsetupMissing ?? 'cryptsetup not found'))
   luks(
     `a LUKS2 image made with a BEK's bytes before the rotation unlocks with what ADE writes from the new version${cryptsetupMissing ? ` (skipped: ${cryptsetupMissing})` : ''}`,
     async () => {
