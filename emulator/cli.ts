@@ -1,5 +1,6 @@
 // `npm run emulator`: a long-running demo environment for trying the action by hand.
-// `-- --env-file <path>` also writes a dotenv file for `npm run local-action <path>`.
+// `-- --write-env <path>` also writes a dotenv file for `npm run local-action <path>` (not `--env-file`:
+// Node takes that flag for itself even after the script's name, and exits 9 when the file is not there yet).
 import { writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -52,7 +53,7 @@ const lines = [
   '# The outputs and the job summary are in files:',
   'cat "$GITHUB_OUTPUT" "$GITHUB_STEP_SUMMARY"'
 ]
-const envFileAt = process.argv.indexOf('--env-file')
+const envFileAt = process.argv.indexOf('--write-env')
 if (envFileAt >= 0) {
   const envFile = process.argv[envFileAt + 1] ?? '.env'
   writeFileSync(envFile, localActionEnv(azure, inputs))

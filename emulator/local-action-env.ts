@@ -1,7 +1,7 @@
 // A dotenv file for GitHub's local runner (`npx @github/local-action . src/actions/create/action.ts .env`) that
 // points a run at the stand-ins: their proxy, test CA and OIDC endpoint, the variables the runner
 // would set (for the CreatedBy tag and the job summary), and the inputs of the provisioned vault
-// and app. `npm run emulator -- --env-file .env` writes it; so does the local-action test.
+// and app. `npm run emulator -- --write-env .env` writes it; so does the local-action test.
 import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { LocalAzure } from './index.ts'

@@ -1,6 +1,6 @@
 // `npm run local-action [-- <dotenv file>]`: runs src/actions/create/action.ts under GitHub's local runner,
 // @github/local-action, which stubs @actions/core and takes the inputs and the environment from
-// a dotenv file (default .env; see .env.example, or `npm run emulator -- --env-file .env`).
+// a dotenv file (default .env; see .env.example, or `npm run emulator -- --write-env .env`).
 // local-action loads that file once it is running, too late for what Node reads only when a
 // process starts (the CA for the stand-ins' TLS): those variables are passed to its process here.
 import { spawnSync } from 'node:child_process'
@@ -19,7 +19,7 @@ try {
   text = readFileSync(file, 'utf8')
 } catch {
   console.error(
-    `No ${file}: copy .env.example to .env and fill it in, or start the stand-ins with \`npm run emulator -- --env-file .env\`.`
+    `No ${file}: copy .env.example to .env and fill it in, or start the stand-ins with \`npm run emulator -- --write-env .env\`.`
   )
   process.exit(1)
 }

@@ -1,7 +1,7 @@
 import { expect, test } from '@jest/globals'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -49,6 +49,35 @@ test('npm run emulator prints a command that works when pasted twice: two new BE
     expect(names[0]).not.toBe(names[1])
   } finally {
     cli.kill('SIGTERM')
+    if (cli.exitCode === null) await once(cli, 'exit')
+  }
+}, 60_000)
+
+test('npm run emulator -- --write-env .env, as CONTRIBUTING.md prints it, starts and writes the dotenv file', async () => {
+  const line = readFileSync(join(REPO, 'CONTRIBUTING.md'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('npm run emulator -- '))
+  expect(line).toBeDefined()
+  const command = line!.replace(/\s+#.*$/, '')
+  const cwd = mkdtempSync(join(tmpdir(), 'walkthrough-'))
+  // The command as written, from a checkout: npm runs the repository's script, with its Node 24.
+  const cli = spawn('bash', ['-c', `cd ${JSON.stringify(REPO)} && exec ${command.replace('.env', JSON.stringify(join(cwd, '.env')))}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true
+  })
+  try {
+    let printed = ''
+    cli.stdout.setEncoding('utf8').on('data', (d: string) => (printed += d))
+    cli.stderr.setEncoding('utf8').on('data', (d: string) => (printed += d))
+    const deadline = Date.now() + 30_000
+    while (!printed.includes('# Wrote ') && cli.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect({ exitCode: cli.exitCode, printed: printed.slice(-300) }).toEqual({
+      exitCode: null,
+      printed: expect.stringContaining('# Wrote ')
+    })
+    expect(readFileSync(join(cwd, '.env'), 'utf8')).toMatch(/^INPUT_KEY-VAULT=/m)
+  } finally {
+    if (cli.exitCode === null && cli.pid) process.kill(-cli.pid, 'SIGTERM')
     if (cli.exitCode === null) await once(cli, 'exit')
   }
 }, 60_000)

@@ -1,5 +1,5 @@
 // `npm run local-action` (GitHub's @github/local-action, which runs src/actions/create/action.ts with a stubbed
-// @actions/core) against the stand-ins, with the dotenv file `npm run emulator -- --env-file`
+// @actions/core) against the stand-ins, with the dotenv file `npm run emulator -- --write-env`
 // writes. local-action exits 0 even when the action fails, so the test reads what it printed.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
