@@ -73,7 +73,7 @@ function explain(error: unknown, name: string, scope: string): unknown {
   }
   if (error.status === 404) {
     return new ActionableError(
-      `Azure Resource Manager finds no key vault '${name}' at ${scope}. ${said} Check subscription-id and the resource ID in key-vault.`,
+      `Azure Resource Manager finds no key vault '${name}' at ${scope}. ${said} Check the subscription, resource group and name in that resource ID: az keyvault show --name ${name} --query id.`,
       { cause: error }
     )
   }

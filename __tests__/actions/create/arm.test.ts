@@ -98,6 +98,18 @@ test('ARM refuses (no Reader): fails naming Reader, nothing stored', async () =>
   expect(world.azure.keyVault.secretNames('bek-arm-403')).toEqual([])
 })
 
+test('key-vault as a resource ID in the wrong resource group, no subscription-id: one error, about that ID', async () => {
+  const v = await adeVault('bek-arm-wrong-group')
+  const wrong = v.id.replace(/\/resourceGroups\/[^/]+\//, '/resourceGroups/not-its-group/')
+  const { 'subscription-id': _, ...inputs } = v.inputs
+  const result = await world.run({ ...inputs, 'key-vault': wrong })
+  expect(result.exitCode).toBe(1)
+  expect(errors(result)).toEqual([expect.stringContaining(`finds no key vault 'bek-arm-wrong-group' at ${wrong}`)])
+  expect(errors(result)[0]).toContain('az keyvault show --name bek-arm-wrong-group --query id')
+  expect(errors(result)[0]).not.toContain('subscription-id')
+  expect(stores()).toEqual([])
+})
+
 test('a vault name not in the subscription: fails naming the subscription searched', async () => {
   const v = await adeVault('bek-arm-elsewhere')
   const other = world.azure.keyVault.vault('bek-e2e').subscriptionId

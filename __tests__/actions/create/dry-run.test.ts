@@ -74,6 +74,30 @@ test('without subscription-id: only the Key Vault checks, zero ARM requests, not
   expect(result.summary).toMatch(/vault resources \(ARM\)<\/td><td>➖ not checked/)
 })
 
+test('without subscription-id, passing and failing dry runs count the same checks: those made, not the ones left unchecked', async () => {
+  const rowsIn = (summary: string) => [...summary.matchAll(/<tr><td>[^<]*<\/td><td>[^<]*<\/td><td>([^<]*)<\/td>/g)].map((m) => m[1]!)
+  const pass = await world.run({ 'os-type': 'linux', 'dry-run': 'true', verify: 'true' })
+  expect(pass.exitCode).toBe(0)
+  const made = rowsIn(pass.summary).filter((outcome) => !outcome.includes('not checked')).length
+  const unchecked = rowsIn(pass.summary).filter((outcome) => outcome.includes('not checked')).length
+  expect(unchecked).toBeGreaterThan(0)
+  expect(pass.stdout).toContain(`all ${made} checks passed (${unchecked} not checked without subscription-id); nothing was stored`)
+
+  const fail = await world.run({
+    'os-type': 'linux',
+    'dry-run': 'true',
+    verify: 'true',
+    'secret-name': 'dry-count\ndry-count-2',
+    'kek-name': 'no-such-kek'
+  })
+  expect(fail.exitCode).toBe(1)
+  const failMade = rowsIn(fail.summary).filter((outcome) => !outcome.includes('not checked')).length
+  const failed = rowsIn(fail.summary).filter((outcome) => outcome.includes('fails')).length
+  expect(errors(fail).at(-1)).toContain(
+    `dry run: ${failed} of ${failMade} checks failed (${unchecked} not checked without subscription-id); nothing was stored`
+  )
+})
+
 test('given names are checked against if-exists; one that exists fails with if-exists: fail, nothing stored', async () => {
   const first = await world.run({ 'os-type': 'linux', 'secret-name': 'dry-existing' })
   expect(first.exitCode).toBe(0)
