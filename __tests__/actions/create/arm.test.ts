@@ -101,8 +101,7 @@ test('ARM refuses (no Reader): fails naming Reader, nothing stored', async () =>
 test('key-vault as a resource ID in the wrong resource group, no subscription-id: one error, about that ID', async () => {
   const v = await adeVault('bek-arm-wrong-group')
   const wrong = v.id.replace(/\/resourceGroups\/[^/]+\//, '/resourceGroups/not-its-group/')
-  const { 'subscription-id': _, ...inputs } = v.inputs
-  const result = await world.run({ ...inputs, 'key-vault': wrong })
+  const result = await world.run({ ...v.inputs, 'subscription-id': '', 'key-vault': wrong })
   expect(result.exitCode).toBe(1)
   expect(errors(result)).toEqual([expect.stringContaining(`finds no key vault 'bek-arm-wrong-group' at ${wrong}`)])
   expect(errors(result)[0]).toContain('az keyvault show --name bek-arm-wrong-group --query id')
