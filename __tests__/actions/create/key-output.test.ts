@@ -135,7 +135,10 @@ describe('key-output-file', () => {
     const main = await world.run({ 'os-type': 'linux', 'key-output-file': path }, { jobDir: dir, debug: true })
     expect(main.exitCode).toBe(0)
     const key = readFileSync(path)
-    const text = [main.stdout, main.stderr, main.summary, JSON.stringify(main.outputs), JSON.stringify(main.state)].join('\n')
+    // The runner hides its mask commands (the key's base64url is masked before the wrapkey that carries it).
+    expect(main.stdout).toContain(`::add-mask::${key.toString('base64url')}`)
+    const log = main.stdout.replace(/^::add-mask::.*$/gm, '')
+    const text = [log, main.stderr, main.summary, JSON.stringify(main.outputs), JSON.stringify(main.state)].join('\n')
     for (const form of [key.toString('hex'), key.toString('base64'), key.toString('base64url'), key.toString('hex').toUpperCase()]) {
       expect(text).not.toContain(form)
     }
