@@ -21,6 +21,16 @@ export interface FaultRule {
   stallAfterHandling?: boolean
   /** Handle the request normally, then answer with this status (and `body`) instead: a gateway error after the vault acted. */
   statusAfterHandling?: number
+  /**
+   * With `status`: the answer is a Key Vault error whose message quotes the request's body (a
+   * wrapkey's key, a PUT's wrapped value), as a vault or proxy that echoes what it refused would.
+   */
+  echoRequest?: boolean
+  /**
+   * With `statusAfterHandling`: the answer is an error whose message quotes the answer the
+   * service gave (an unwrap's key), as a gateway that failed after the vault answered might.
+   */
+  echoAnswer?: boolean
   /** Answer 200 with a JSON body that never ends (sent as fast as the client reads it). */
   endlessBody?: boolean
   /** Delay before answering; without status/reset the request is then handled normally. */

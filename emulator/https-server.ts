@@ -85,7 +85,8 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
       entry.fault = 'status'
       await sleep(opts.latencyMs)
       const headers: Record<string, string> = { 'x-ms-request-id': crypto.randomUUID(), ...(fault.headers ?? {}) }
-      send(res, { status: fault.status, headers, body: fault.body }, fault.stallBody)
+      const answer = fault.echoRequest ? echoed('BadParameter', 'The request is not valid', body) : fault.body
+      send(res, { status: fault.status, headers, body: answer }, fault.stallBody)
       finish(fault.status)
       return
     }
@@ -119,7 +120,7 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
     send(res, {
       status: fault.statusAfterHandling,
       headers: { 'x-ms-request-id': crypto.randomUUID(), ...(fault.headers ?? {}) },
-      body: fault.body
+      body: fault.echoAnswer ? echoed('InternalServerError', 'The service failed after answering', payloadOf(response.body)) : fault.body
     })
     finish(fault.statusAfterHandling)
     return
@@ -129,17 +130,24 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
   finish(response.status)
 }
 
+/** A Key Vault error body whose message quotes `quoted` as it is, as a careless service's would. */
+function echoed(code: string, message: string, quoted: Buffer | undefined): unknown {
+  return { error: { code, message: `${message}: ${quoted?.toString('utf8') ?? ''}` } }
+}
+
+function payloadOf(body: ServiceResponse['body']): Buffer | undefined {
+  if (body === undefined || body === null) return undefined
+  if (Buffer.isBuffer(body)) return body
+  return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))
+}
+
 /** `stall`: the answer's first half only, the rest never comes (until the client gives up). */
 function send(res: ServerResponse, response: ServiceResponse, stall = false): void {
   const headers: Record<string, string> = { ...(response.headers ?? {}) }
-  let payload: Buffer | undefined
-  if (response.body === undefined || response.body === null) payload = undefined
-  else if (Buffer.isBuffer(response.body)) payload = response.body
-  else if (typeof response.body === 'string') payload = Buffer.from(response.body)
-  else {
-    payload = Buffer.from(JSON.stringify(response.body))
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json; charset=utf-8'
-  }
+  const payload = payloadOf(response.body)
+  const json = payload !== undefined && typeof response.body === 'object' && !Buffer.isBuffer(response.body)
+  if (json && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+    headers['content-type'] = 'application/json; charset=utf-8'
   headers['content-length'] = String(payload?.length ?? 0)
   if (response.status === 204 || response.status === 304) delete headers['content-length']
   res.writeHead(response.status, headers)

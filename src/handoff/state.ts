@@ -7,3 +7,9 @@ export const STATE_KEY_OUTPUT_COUNT = 'key_output_count'
 
 /** One state entry per file: a batch of 1000 must not rewrite a growing list 1000 times. */
 export const keyOutputFileState = (index: number): string => `key_output_file_${index}`
+
+/**
+ * The most key files a run can record: one per BEK, and `count` is at most 1000 (MAX_COUNT of
+ * the root action's inputs; a test keeps the two equal). The post step looks at no more.
+ */
+export const MAX_KEY_FILES = 1000

@@ -3,7 +3,7 @@
  * the runner's own job folders, which the post step and the runner clean up (key-output.ts
  * writes the files once the secrets are stored).
  */
-import { lstatSync, realpathSync } from 'node:fs'
+import { lstatSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import { untrusted } from '../runner/untrusted.ts'
 
@@ -79,7 +79,36 @@ export function parseKeyOutputFile(value: string, context: KeyOutputContext): Ke
         'a plaintext key may only be written where the job cleans up: use a path under ${{ runner.temp }}'
     )
   }
+  checkNoOtherWriter(
+    parent,
+    roots.map((root) => root.path)
+  )
   return { path: join(parent, basename(wanted)), directory: context.several }
+}
+
+/**
+ * A directory that every user may write, without the sticky bit, lets any of them rename or
+ * delete what is in it: another user of a self-hosted runner could swap the key file (or the
+ * key directory) for their own between the write and the later step that reads it. Checked from
+ * the key's directory up to the job folder it is in, whose own parents the runner made.
+ */
+function checkNoOtherWriter(parent: string, roots: readonly string[]): void {
+  for (let dir = parent; ; dir = dirname(dir)) {
+    let mode: number
+    try {
+      mode = statSync(dir).mode
+    } catch (error) {
+      throw new KeyOutputError(`cannot check '${untrusted(dir)}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
+    }
+    if ((mode & 0o002) !== 0 && (mode & 0o1000) === 0) {
+      throw new KeyOutputError(
+        `the directory ${untrusted(dir)} is writable by every user (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}) without the sticky bit, ` +
+          'so another user could replace the key file with their own: use a directory only the job can write, such as ${{ runner.temp }}, ' +
+          `or remove the others' write permission (chmod o-w '${untrusted(dir)}')`
+      )
+    }
+    if (roots.includes(dir) || dirname(dir) === dir) return
+  }
 }
 
 function exists(path: string): boolean {

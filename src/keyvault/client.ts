@@ -5,6 +5,7 @@
  * cache for every call, and because the token scope comes from the cloud table no request is
  * spent on the unauthenticated challenge that each SDK client sends first.
  */
+import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import type { TokenCredential } from '@azure/core-auth'
 import {
@@ -43,7 +44,23 @@ export interface VaultRequest {
   /** Vault URL plus path, without query; or a list's nextLink, sent as the vault gave it. */
   readonly url: string
   readonly body?: string | Buffer
+  /**
+   * What the request or its answer carries that must never be printed (a key's or a wrapped
+   * value's base64url): handed to the runner's masker before the request is sent, and cut out
+   * of any error built from the answer, which a vault or proxy may have filled with an echo.
+   */
+  readonly masked?: readonly string[]
 }
+
+/**
+ * Operations whose request or answer holds key material (a key, a wrapped value). An error
+ * answer to one of them may echo it in a form this run never saw (the plaintext of an unwrap,
+ * re-encoded), so what it says keeps no long run of base64 or hex digits: a 256-bit key is 43 of
+ * them in base64url (64 in hex), while a version ID is 32 and nothing the vault says to explain
+ * an error needs 40 in a row.
+ */
+const CARRIES_KEYS = new Set<VaultOperation>(['wrapKey', 'unwrapKey', 'getSecret', 'setSecret'])
+const KEY_LIKE = /[A-Za-z0-9+/_-]{40,}=*/g
 
 export class VaultClient {
   readonly #pipeline: Pipeline
@@ -68,7 +85,7 @@ export class VaultClient {
   async json<T>(request: VaultRequest): Promise<T> {
     const { response, body } = await this.#send(request)
     const text = body.toString('utf8')
-    if (response.status >= 300) throw new VaultError(request.operation, request.url, response, text)
+    if (response.status >= 300) throw new VaultError(request.operation, request.url, response, redacted(request, text))
     return parseAnswer<T>(request, text)
   }
 
@@ -77,7 +94,7 @@ export class VaultClient {
     const { response, body } = await this.#send(request)
     const text = body.toString('utf8')
     if (response.status === 404) return undefined
-    if (response.status >= 300) throw new VaultError(request.operation, request.url, response, text)
+    if (response.status >= 300) throw new VaultError(request.operation, request.url, response, redacted(request, text))
     return parseAnswer<T>(request, text)
   }
 
@@ -88,7 +105,7 @@ export class VaultClient {
   async bytes(request: VaultRequest): Promise<Buffer> {
     const { response, body } = await this.#send(request)
     if (response.status >= 300) {
-      const said = body.toString('utf8')
+      const said = redacted(request, body.toString('utf8'))
       body.fill(0)
       throw new VaultError(request.operation, request.url, response, said)
     }
@@ -101,6 +118,7 @@ export class VaultClient {
     if (url.protocol !== 'https:' || !this.#hosts.has(url.hostname)) {
       throw new Error(`Refusing to send a Key Vault request to ${url.origin}: not one of the vaults in the inputs`)
     }
+    for (const value of request.masked ?? []) mask(value)
     const started = Date.now()
     const pipelineRequest = createPipelineRequest({
       url: url.search ? request.url : `${request.url}?api-version=${API_VERSION}`,
@@ -149,6 +167,28 @@ async function readAnswer(request: VaultRequest, response: PipelineResponse): Pr
     if (!stream.readableEnded) stream.destroy()
     for (const chunk of chunks) chunk.fill(0)
   }
+}
+
+/** Digests of the values handed to the masker: each once, without keeping a key's text for the whole run. */
+const maskedDigests = new Set<string>()
+
+/**
+ * Hands `value` to the runner's masker (once), which then prints *** for it in every later
+ * line: before a request carries it, or as soon as an answer brought it.
+ */
+export function mask(value: string): void {
+  if (!value) return
+  const digest = createHash('sha256').update(value).digest('base64')
+  if (maskedDigests.has(digest)) return
+  maskedDigests.add(digest)
+  core.setSecret(value)
+}
+
+/** An error answer's text as an error message may show it: without the values the request masked, nor anything like a key. */
+function redacted(request: VaultRequest, text: string): string {
+  let said = text
+  for (const value of request.masked ?? []) if (value) said = said.replaceAll(value, '***')
+  return CARRIES_KEYS.has(request.operation) ? said.replace(KEY_LIKE, '[…]') : said
 }
 
 /**

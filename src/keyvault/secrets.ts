@@ -7,7 +7,7 @@ import type { VaultRef } from './refs.ts'
 import { type SecretItem, listSecretVersions } from './secret-list.ts'
 import { untrusted } from '../runner/untrusted.ts'
 import { CONTENT_TYPE, TAG_KEK_URL } from '../ade/tags.ts'
-import { type VaultClient, VaultError } from './client.ts'
+import { type VaultClient, VaultError, mask } from './client.ts'
 import { lostConnection, outcomeUnknown } from './retry.ts'
 
 export interface SecretBundle {
@@ -33,7 +33,7 @@ export async function readSecret(vault: VaultClient, ref: VaultRef, name: string
     const url = `${secretUrl(ref, name)}/`
     const bundle = await vault.jsonOrNotFound<SecretBundle | null>({ operation: 'getSecret', method: 'GET', url })
     if (bundle === null) throw new ActionableError(`Key Vault's answer to GET ${url} is null; re-run the step.`)
-    if (bundle?.value) core.setSecret(bundle.value)
+    if (bundle?.value) mask(bundle.value)
     return bundle
   } catch (error) {
     // Key Vault will not show a disabled version, only say that it is disabled.
@@ -69,7 +69,7 @@ export async function storeSecret(
     'disable any you did not expect (az keyvault secret set-attributes --enabled false), then re-run with if-exists: new-version.'
   for (let resends = 0; ; resends++) {
     try {
-      const answer = await vault.json<SecretBundle | null>({ operation: 'setSecret', method: 'PUT', url, body })
+      const answer = await vault.json<SecretBundle | null>({ operation: 'setSecret', method: 'PUT', url, body, masked: [value] })
       return storedSecret(ref, name, answer, request, maybeStored)
     } catch (error) {
       // Whatever redirected the PUT may have passed it on first.
@@ -128,7 +128,7 @@ async function findStoredVersion(
     .sort((a, b) => (b.created ?? 0) - (a.created ?? 0))
     .slice(0, CANDIDATES)
   for (const candidate of candidates) {
-    const bundle = await vault.json<SecretBundle | null>({ operation: 'getSecret', method: 'GET', url: candidate.id })
+    const bundle = await vault.json<SecretBundle | null>({ operation: 'getSecret', method: 'GET', url: candidate.id, masked: [value] })
     if (bundle?.value === value) return storedSecret(ref, name, bundle, `GET ${candidate.id}`)
   }
   return undefined

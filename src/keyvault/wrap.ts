@@ -4,12 +4,11 @@
  * audit log then records each KeyWrap, and HSM keys wrap inside the HSM.
  */
 import { timingSafeEqual } from 'node:crypto'
-import * as core from '@actions/core'
 import { ActionableError } from '../runner/actionable-error.ts'
 import { checkKid } from './answer-checks.ts'
 import type { KekRef } from './refs.ts'
 import { decodeJsonBase64UrlField, keyOperationBody } from '../ade/key-bytes.ts'
-import type { VaultClient } from './client.ts'
+import { type VaultClient, mask } from './client.ts'
 import type { WrapAlgorithm } from '../ade/wrap-algorithms.ts'
 
 export interface WrappedKey {
@@ -31,16 +30,28 @@ export async function wrapKey(vault: VaultClient, ref: KekRef, keyUrl: string, a
       operation: 'wrapKey',
       method: 'POST',
       url: `${keyUrl}/wrapkey`,
-      body
+      body,
+      // The body carries the key: masked before it is sent, so that no echo of it can print it.
+      masked: [maskForm(key)]
     })
     if (typeof result?.value !== 'string' || !result.value) {
       throw new ActionableError(`Key Vault's answer to ${request} has no value; nothing was stored. Re-run the step.`)
     }
-    core.setSecret(result.value)
+    // Before the PUT that carries it, and before anything could print it.
+    mask(result.value)
     return { kid: checkKid(result.kid, ref.vault, ref.name, undefined, 'POST', `${keyUrl}/wrapkey`), value: result.value }
   } finally {
     body.fill(0)
   }
+}
+
+/**
+ * The key as the runner's masker must know it: base64url, as Key Vault's requests and answers
+ * carry it. The masker takes text, so this one copy of the key is a string (unlike every other,
+ * which is a Buffer zeroed after use); it is not kept.
+ */
+function maskForm(key: Buffer): string {
+  return key.toString('base64url')
 }
 
 /**
@@ -54,7 +65,9 @@ export async function verifyUnwrap(
   key: Buffer | undefined
 ): Promise<void> {
   const body = JSON.stringify({ alg: algorithm, value: wrapped.value })
-  const answer = await vault.bytes({ operation: 'unwrapKey', method: 'POST', url: `${wrapped.kid}/unwrapkey`, body })
+  // The request carries the wrapped value, the answer the key (when this run knows it: masked already if it wrapped it).
+  const masked = key ? [wrapped.value, maskForm(key)] : [wrapped.value]
+  const answer = await vault.bytes({ operation: 'unwrapKey', method: 'POST', url: `${wrapped.kid}/unwrapkey`, body, masked })
   let unwrapped: Buffer | undefined
   try {
     try {

@@ -35,7 +35,7 @@ export interface Session {
 export function openSession(start: SessionStart, settings: CommonSettings, vaultUrls: readonly string[]): Session {
   const { connections, deadline } = start
   const auth = settings.auth.kind === 'oidc' ? settings.auth : undefined
-  const idToken = auth && new GitHubIdToken(auth.audience, connections)
+  const idToken = auth && new GitHubIdToken(auth.audience, connections, deadline)
   idToken?.prefetch()
   const credential = createCredential(settings.auth, settings.cloud, idToken, connections)
   return {

@@ -5,7 +5,7 @@
  */
 import { EOL } from 'node:os'
 
-export function command(name: 'error' | 'debug', message: string): void {
+export function command(name: 'error' | 'warning' | 'debug', message: string): void {
   const escaped = message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
   process.stdout.write(`::${name}::${escaped}${EOL}`)
 }

@@ -1,7 +1,7 @@
 // key-output-file on the bundle: the exact wrapped bytes reach a later step, created safely,
 // and the post step (run from the state the main step saved) overwrites and deletes them.
 import { afterEach, describe, expect, test } from '@jest/globals'
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { POST_ENTRY, makeJobDir } from '../../../emulator/runner.ts'
@@ -115,8 +115,22 @@ describe('key-output-file', () => {
     symlinkSync(victim, path)
     const post = await world.run({}, { jobDir: dir, entry: POST_ENTRY, state: main.state })
     expect(post.exitCode).toBe(1)
-    expect(errors(post)).toEqual([expect.stringMatching(/Could not delete the key file .*swapped\.key \(ELOOP\)/)])
+    expect(errors(post)).toEqual([
+      expect.stringMatching(
+        /Did not delete .*swapped\.key, .*: it is a symbolic link, not the regular file the main step wrote\. .*rm -f -- '.*swapped\.key'$/
+      )
+    ])
     expect(readFileSync(victim, 'utf8')).toBe('keep me')
+  })
+
+  test('a directory every user may write is accepted with the sticky bit, as /tmp is', async () => {
+    const { dir, runnerTemp } = await newJob()
+    mkdirSync(join(runnerTemp, 'sticky'), { recursive: true })
+    chmodSync(join(runnerTemp, 'sticky'), 0o1777)
+    const path = join(runnerTemp, 'sticky', 'disk.key')
+    const main = await world.run({ 'os-type': 'linux', 'key-output-file': path }, { jobDir: dir })
+    expect(errors(main)).toEqual([])
+    expect(lstatSync(path).mode & 0o777).toBe(0o600)
   })
 
   test('leak scan (debug on): the key is nowhere in the log, the summary or the outputs', async () => {
@@ -125,7 +139,10 @@ describe('key-output-file', () => {
     const main = await world.run({ 'os-type': 'linux', 'key-output-file': path }, { jobDir: dir, debug: true })
     expect(main.exitCode).toBe(0)
     const key = readFileSync(path)
-    const text = [main.stdout, main.stderr, main.summary, JSON.stringify(main.outputs), JSON.stringify(main.state)].join('\n')
+    // The runner hides its mask commands (the key's base64url is masked before the wrapkey that carries it).
+    expect(main.stdout).toContain(`::add-mask::${key.toString('base64url')}`)
+    const log = main.stdout.replace(/^::add-mask::.*$/gm, '')
+    const text = [log, main.stderr, main.summary, JSON.stringify(main.outputs), JSON.stringify(main.state)].join('\n')
     for (const form of [key.toString('hex'), key.toString('base64'), key.toString('base64url'), key.toString('hex').toUpperCase()]) {
       expect(text).not.toContain(form)
     }
@@ -171,6 +188,24 @@ describe('bad key-output-file inputs fail before any request', () => {
         return { 'key-output-file': join(runnerTemp, 'out', 'k.key') }
       },
       /outside RUNNER_TEMP/
+    ],
+    [
+      'a directory every user may write, without the sticky bit',
+      ({ runnerTemp }) => {
+        mkdirSync(join(runnerTemp, 'shared'))
+        chmodSync(join(runnerTemp, 'shared'), 0o777)
+        return { 'key-output-file': join(runnerTemp, 'shared', 'k.key') }
+      },
+      /the directory .*shared is writable by every user \(mode 0777\) without the sticky bit, so another user could replace the key file/
+    ],
+    [
+      'a key directory inside a folder every user may write, without the sticky bit',
+      ({ workspace }) => {
+        mkdirSync(join(workspace, 'open', 'deeper'), { recursive: true })
+        chmodSync(join(workspace, 'open'), 0o777)
+        return { 'key-output-file': join(workspace, 'open', 'deeper', 'keys'), count: '2' }
+      },
+      /the directory .*open is writable by every user \(mode 0777\) without the sticky bit/
     ],
     ['a missing directory', ({ runnerTemp }) => ({ 'key-output-file': join(runnerTemp, 'no', 'k.key') }), /create it first/],
     [

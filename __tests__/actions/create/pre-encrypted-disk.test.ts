@@ -99,8 +99,10 @@ if (!cryptsetup) {
       const images = secrets.map(({ name }) => join(job.workspace, `${name}.img`))
       await Promise.all(secrets.map(({ name }, i) => cryptsetup.luksFormat(images[i]!, join(dir, `${name}.key`))))
 
-      // Leak scan (debug on): no key in any form in the log, the summary or the raw GITHUB_OUTPUT.
-      const text = [main.stdout, main.stderr, main.summary, readFileSync(join(job.dir, 'file_commands', 'set_output'), 'utf8')].join('\n')
+      // Leak scan (debug on): no key in any form in the log, the summary or the raw GITHUB_OUTPUT. The runner hides
+      // its mask commands, which get each key's base64url before the wrapkey that carries it.
+      const log = main.stdout.replace(/^::add-mask::.*$/gm, '')
+      const text = [log, main.stderr, main.summary, readFileSync(join(job.dir, 'file_commands', 'set_output'), 'utf8')].join('\n')
       for (const { name } of secrets) {
         const key = readFileSync(join(dir, `${name}.key`))
         for (const form of [key.toString('hex'), key.toString('hex').toUpperCase(), key.toString('base64'), key.toString('base64url')]) {

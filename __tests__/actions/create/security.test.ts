@@ -45,9 +45,10 @@ describe('nothing sensitive leaks, with debug logging on', () => {
     const maskAt = result.stdout.indexOf(`::add-mask::${stored.value}`)
     expect(maskAt).toBeGreaterThanOrEqual(0)
     expect(text).not.toContain(stored.value)
-    // Only the OIDC token (masked as soon as it arrives) and the wrapped value are handed to the masker: never the key.
+    // The masker gets the OIDC token (as soon as it arrives), the key's base64url (before the wrapkey that carries
+    // it, so that no echo of that request could print it) and the wrapped value, each once; the runner hides these lines.
     const masked = [...result.stdout.matchAll(/^::add-mask::(.*)$/gm)].map((m) => m[1])
-    expect(masked.sort()).toEqual([...oidcTokens, stored.value].sort())
+    expect(masked.sort()).toEqual([...oidcTokens, plaintext.toString('base64url'), stored.value].sort())
     // The job's OIDC claims are shown (for diagnosis), not the token.
     expect(result.stdout).toContain('subject repo:contoso/infra:ref:refs/heads/main')
   })

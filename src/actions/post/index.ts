@@ -12,10 +12,15 @@ const state = (name: string): string => process.env[`STATE_${name}`] ?? ''
 
 const report = wipeHandedOffKeys(state)
 for (const path of report.deleted) process.stdout.write(`Overwrote with zeros and deleted the key file ${untrusted(path)}\n`)
-for (const { path, reason } of report.failed) {
+if (report.countProblem) command('warning', `The number of key files in this action's state ${untrusted(report.countProblem)}.`)
+for (const { path, reason, command: byHand } of report.refused) {
   command(
     'error',
-    `Could not delete the key file ${untrusted(path)} (${untrusted(reason)}); delete it yourself: shred -u '${untrusted(path)}'`
+    `Did not delete ${untrusted(path)}, which this action's state names as a key file: ${untrusted(reason)}. ` +
+      `If it is a key file this job wrote, delete it yourself: ${untrusted(byHand)}`
   )
 }
-if (report.failed.length > 0) process.exitCode = 1
+for (const { path, reason, command: byHand } of report.failed) {
+  command('error', `Could not delete the key file ${untrusted(path)} (${untrusted(reason)}); delete it yourself: ${untrusted(byHand)}`)
+}
+if (report.failed.length > 0 || report.refused.length > 0) process.exitCode = 1
