@@ -18,27 +18,30 @@ export interface BekVersion {
   /** The CreatedBy tag: the workflow run that made this version, as the tag says (unverified). */
   readonly createdBy?: string
   readonly kekState: KekState
+  /** Why the KEK version's state is unknown or no-access, when its read said more than the state. */
+  readonly kekReason?: string
 }
 
 export interface KekVersionReport {
   readonly kekUrl: string
   readonly state: KekState
+  readonly reason?: string
   /** Enabled BEK versions that depend on it. */
   readonly bekCount: number
 }
 
-/** Severity for ordering: at-risk first, then not-current, then ok. */
-const rank = (state: KekState): number => (isAtRisk(state) ? 0 : state === 'not-current' ? 1 : 2)
+/** Severity for ordering: at-risk first, then what needs attention but still unwraps, then ok. */
+const rank = (state: KekState): number => (isAtRisk(state) ? 0 : state === 'ok' ? 2 : 1)
 
 export function kekVersionReports(beks: readonly BekVersion[]): KekVersionReport[] {
-  const byUrl = new Map<string, { state: KekState; count: number }>()
+  const byUrl = new Map<string, { state: KekState; reason?: string; count: number }>()
   for (const bek of beks) {
-    const entry = byUrl.get(bek.kekUrl) ?? { state: bek.kekState, count: 0 }
+    const entry = byUrl.get(bek.kekUrl) ?? { state: bek.kekState, reason: bek.kekReason, count: 0 }
     if (bek.enabled) entry.count++
     byUrl.set(bek.kekUrl, entry)
   }
   return [...byUrl]
-    .map(([kekUrl, { state, count }]) => ({ kekUrl, state, bekCount: count }))
+    .map(([kekUrl, { state, reason, count }]) => ({ kekUrl, state, reason, bekCount: count }))
     .sort((a, b) => rank(a.state) - rank(b.state) || a.kekUrl.localeCompare(b.kekUrl))
 }
 
@@ -61,7 +64,7 @@ export function setOutputs(beks: readonly BekVersion[], keks: readonly KekVersio
   )
   core.setOutput(
     'kek-versions',
-    JSON.stringify(keks.map((kek) => ({ 'kek-url': kek.kekUrl, state: kek.state, 'bek-count': kek.bekCount })))
+    JSON.stringify(keks.map((kek) => ({ 'kek-url': kek.kekUrl, state: kek.state, reason: kek.reason ?? null, 'bek-count': kek.bekCount })))
   )
   core.setOutput('at-risk-count', String(atRiskCount))
 }
@@ -79,6 +82,11 @@ export async function writeInventorySummary(
     `<p>${beks.length} BEK secret version(s) under ${keks.length} KEK version(s); ${atRiskCount} enabled version(s) at risk.</p>`,
     true
   )
+  const unread = keks.filter((kek) => kek.reason)
+  if (unread.length > 0) {
+    summary.addRaw('<p>KEK versions whose state could not be read:</p>', true)
+    summary.addList(unread.map((kek) => `${untrustedHtml(kek.kekUrl)} (${kek.state}): ${untrustedHtml(kek.reason, 1000)}`))
+  }
   const rows = keks.flatMap((kek) =>
     beks
       .filter((bek) => bek.kekUrl === kek.kekUrl)
