@@ -11,7 +11,16 @@ import { untrusted } from '../../runner/untrusted.ts'
 import type { InventorySettings } from './inputs.ts'
 import { type KekReading, type KekState, type KekVersionRef, isAtRisk, parseKekVersion, readKekStates } from '../../ade/kek-state.ts'
 import { inParallel } from '../../runner/pool.ts'
-import { type BekVersion, type KekVersionReport, kekVersionReports, setOutputs, writeInventorySummary } from './report.ts'
+import {
+  BEK_COLUMNS,
+  type BekVersion,
+  type KekVersionReport,
+  bekRow,
+  kekVersionReports,
+  setOutputs,
+  writeInventorySummary
+} from './report.ts'
+import { writeReportFile } from '../../runner/report-file.ts'
 import { type SecretItem, listSecretVersions, listSecrets } from '../../keyvault/secret-list.ts'
 import { failureFor } from './fail-on.ts'
 
@@ -34,10 +43,17 @@ export async function main(settings: InventorySettings, session: Session): Promi
   const keks = kekVersionReports(beks)
   const atRisk = beks.filter((bek) => bek.enabled && isAtRisk(bek.kekState))
   keks.forEach(logKekVersion)
-  setOutputs(beks, keks, atRisk.length)
+  setOutputs(beks, keks, atRisk.length, settings.reportFile)
   const failure = failureFor(settings.failOn, beks)
-  await writeInventorySummary(vaultUrl, beks, keks, atRisk.length, failure).catch(summaryNotWritten)
+  await writeInventorySummary(vaultUrl, beks, keks, atRisk.length, failure, settings.reportFile).catch(summaryNotWritten)
   if (failure) core.setFailed(failure)
+  if (settings.reportFile) {
+    // A write that fails fails the step, after the rest is reported (its message says what to do).
+    await writeReportFile(settings.reportFile, BEK_COLUMNS, beks.map(bekRow)).then(
+      () => core.info(`Wrote the ${beks.length} BEK version(s) to ${untrusted(settings.reportFile!.path)}`),
+      (error: Error) => core.setFailed(error.message)
+    )
+  }
 }
 
 function isWrappedBek(item: SecretItem): boolean {

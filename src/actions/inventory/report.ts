@@ -5,6 +5,8 @@
 import * as core from '@actions/core'
 import { untrustedHtml } from '../../runner/untrusted.ts'
 import { type KekState, isAtRisk } from '../../ade/kek-state.ts'
+import { MAX_SUMMARY_BYTES, cutListWarning, jsonArrayWithin, summaryRowsWithin } from '../../runner/output-size.ts'
+import type { ReportFile, ReportRow } from '../../runner/report-file.ts'
 
 export interface BekVersion {
   readonly name: string
@@ -45,27 +47,59 @@ export function kekVersionReports(beks: readonly BekVersion[]): KekVersionReport
     .sort((a, b) => rank(a.state) - rank(b.state) || a.kekUrl.localeCompare(b.kekUrl))
 }
 
-export function setOutputs(beks: readonly BekVersion[], keks: readonly KekVersionReport[], atRiskCount: number): void {
-  core.setOutput(
-    'beks',
-    JSON.stringify(
-      beks.map((bek) => ({
-        name: bek.name,
-        'secret-url': bek.secretUrl,
-        'kek-url': bek.kekUrl,
-        algorithm: bek.algorithm ?? null,
-        'file-name': bek.fileName ?? null,
-        enabled: bek.enabled,
-        created: bek.created ?? null,
-        'created-by': bek.createdBy ?? null,
-        'kek-state': bek.kekState
-      }))
-    )
-  )
-  core.setOutput(
-    'kek-versions',
-    JSON.stringify(keks.map((kek) => ({ 'kek-url': kek.kekUrl, state: kek.state, reason: kek.reason ?? null, 'bek-count': kek.bekCount })))
-  )
+/** The columns of report-file's CSV: the keys of each entry of the beks output. */
+export const BEK_COLUMNS = [
+  'name',
+  'secret-url',
+  'kek-url',
+  'algorithm',
+  'file-name',
+  'enabled',
+  'created',
+  'created-by',
+  'kek-state'
+] as const
+
+/** One entry of the beks output, and one row of report-file. */
+export function bekRow(bek: BekVersion): ReportRow {
+  return {
+    name: bek.name,
+    'secret-url': bek.secretUrl,
+    'kek-url': bek.kekUrl,
+    algorithm: bek.algorithm ?? null,
+    'file-name': bek.fileName ?? null,
+    enabled: bek.enabled,
+    created: bek.created ?? null,
+    'created-by': bek.createdBy ?? null,
+    'kek-state': bek.kekState
+  }
+}
+
+const OUTPUT_LIMIT = "1,000,000 bytes (GitHub's limit for one output)"
+const atRiskFirst = (beks: readonly BekVersion[]): BekVersion[] => [
+  ...beks.filter((bek) => bek.enabled && isAtRisk(bek.kekState)),
+  ...beks.filter((bek) => !(bek.enabled && isAtRisk(bek.kekState)))
+]
+
+export function setOutputs(
+  beks: readonly BekVersion[],
+  keks: readonly KekVersionReport[],
+  atRiskCount: number,
+  reportFile?: ReportFile
+): void {
+  let out = jsonArrayWithin(beks.map(bekRow))
+  if (out.count < beks.length) {
+    // Cut: the versions at risk are the ones a reader of the output must not miss.
+    out = jsonArrayWithin(atRiskFirst(beks).map(bekRow))
+    core.warning(cutListWarning('The beks output', out.count, beks.length, OUTPUT_LIMIT, reportFile?.shown))
+  }
+  core.setOutput('beks', out.json)
+  const kekRows = keks.map((kek) => ({ 'kek-url': kek.kekUrl, state: kek.state, reason: kek.reason ?? null, 'bek-count': kek.bekCount }))
+  const kekOut = jsonArrayWithin(kekRows) // already at-risk first
+  if (kekOut.count < kekRows.length) {
+    core.warning(cutListWarning('The kek-versions output', kekOut.count, kekRows.length, OUTPUT_LIMIT, reportFile?.shown))
+  }
+  core.setOutput('kek-versions', kekOut.json)
   core.setOutput('at-risk-count', String(atRiskCount))
 }
 
@@ -74,7 +108,8 @@ export async function writeInventorySummary(
   beks: readonly BekVersion[],
   keks: readonly KekVersionReport[],
   atRiskCount: number,
-  failure?: string
+  failure?: string,
+  reportFile?: ReportFile
 ): Promise<void> {
   const summary = core.summary.addHeading(`Wrapped BEKs in ${untrustedHtml(vaultUrl)}`, 2)
   if (failure) summary.addRaw(`<p><strong>Failed:</strong> ${untrustedHtml(failure, 4000)}</p>`, true)
@@ -100,14 +135,25 @@ export async function writeInventorySummary(
         untrustedHtml(bek.createdBy ?? '')
       ])
   )
-  if (rows.length > 0) {
+  // The runner refuses a step summary over 1 MiB: the rows at risk (first) stay, the rest are counted.
+  const shown = summaryRowsWithin(rows, Buffer.byteLength(summary.stringify()))
+  if (shown > 0) {
     summary.addTable([
       ['KEK version', 'KEK state', 'Secret', 'Secret version', 'Secret enabled', 'Created', 'Created by'].map((data) => ({
         data,
         header: true
       })),
-      ...rows
+      ...rows.slice(0, shown)
     ])
+  }
+  if (shown < rows.length) {
+    const where = reportFile
+      ? `the full list is in report-file ${untrustedHtml(reportFile.shown, 300)}`
+      : 'set report-file to get the full list as a file'
+    summary.addRaw(
+      `<p>${rows.length - shown} more BEK version(s) not shown: the summary may hold ${MAX_SUMMARY_BYTES / 1024 / 1024} MiB; ${where}.</p>`,
+      true
+    )
   }
   await summary.write()
 }
