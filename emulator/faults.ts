@@ -37,6 +37,11 @@ export interface FaultRule {
   delayMs?: number
   /** With status: send the status, the headers and half the body, then nothing more (the connection stays open). */
   stallBody?: boolean
+  /**
+   * Answer a list with an empty page whose nextLink is always a new one (a distinct $skiptoken):
+   * a list that never ends. Use with a large `times`.
+   */
+  endlessPages?: boolean
 }
 
 export interface FaultMatch {

@@ -75,6 +75,13 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
       req.socket.destroy()
       return
     }
+    if (fault.endlessPages) {
+      entry.fault = 'endless-pages'
+      finish(200)
+      const next = `https://${hostname}${url.pathname}?api-version=7.5&$skiptoken=${++pageCounter}`
+      send(res, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: { value: [], nextLink: next } })
+      return
+    }
     if (fault.endlessBody) {
       entry.fault = 'endless-body'
       finish(200)
@@ -156,6 +163,9 @@ function send(res: ServerResponse, response: ServiceResponse, stall = false): vo
 }
 
 /** `{"value":"AAAA…` for as long as the client reads, honouring backpressure, until the socket closes. */
+/** The $skiptoken of the next endless page: every nextLink is one the client has not seen. */
+let pageCounter = 0
+
 function sendEndlessBody(res: ServerResponse): void {
   const chunk = Buffer.alloc(64 * 1024, 'A')
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' })

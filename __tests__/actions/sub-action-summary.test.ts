@@ -39,7 +39,7 @@ describe('inventory', () => {
     expect(result.stdout).toMatch(NO_SUMMARY)
     expect(result.outputs['at-risk-count']).toBe('0')
     expect(JSON.parse(result.outputs['kek-versions'] ?? 'null')).toEqual([
-      { 'kek-url': kid(versions.v1!), state: 'not-current', 'bek-count': 1 }
+      { 'kek-url': kid(versions.v1!), state: 'not-current', reason: null, 'bek-count': 1 }
     ])
   })
 
@@ -49,7 +49,7 @@ describe('inventory', () => {
     expect(result.stdout).toMatch(NO_SUMMARY)
     expect(errors(result)).toEqual([
       expect.stringMatching(
-        /^::error::1 enabled BEK version\(s\) depend on KEK versions that are not their key's current, working version: /
+        /^::error::1 BEK\(s\) have their latest version on a KEK version that is not its key's current, working version: /
       )
     ])
     expect(result.outputs['at-risk-count']).toBe('0')

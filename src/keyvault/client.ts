@@ -22,7 +22,9 @@ import * as core from '@actions/core'
 import type { Cloud } from '../net/clouds.ts'
 import type { Connections } from '../net/connections.ts'
 import { waitRefused } from './throttled.ts'
-import { unreadableAnswer } from './unreadable-answer.ts'
+import { UnreadableAnswerError, unreadableAnswer } from './unreadable-answer.ts'
+import { untrusted } from '../runner/untrusted.ts'
+import { ATTEMPT_TIMEOUT_MS } from '../net/dial.ts'
 import { vaultNotFoundPolicy } from './not-found.ts'
 import { VaultError } from './error.ts'
 import type { VaultOperation } from './operation.ts'
@@ -67,10 +69,12 @@ export class VaultClient {
   readonly #httpClient: HttpClient
   readonly #connections: Connections
   readonly #hosts: ReadonlySet<string>
+  readonly #deadline: DeadlineClock
 
   /** `vaultUrls`: the only vaults this client will send a token to (validated inputs), the key-vault input first. */
   constructor(credential: TokenCredential, cloud: Cloud, connections: Connections, vaultUrls: readonly string[], deadline: DeadlineClock) {
     this.#connections = connections
+    this.#deadline = deadline
     this.#hosts = new Set(vaultUrls.map((url) => new URL(url).hostname))
     // Key Vault never redirects; following one would send a write (and its token) where it was not asked to go.
     this.#pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT }, redirectOptions: { maxRetries: 0 } })
@@ -112,6 +116,10 @@ export class VaultClient {
     return body
   }
 
+  #pastDeadline(): Error | undefined {
+    return deadlineReason(this.#deadline.signal)
+  }
+
   async #send(request: VaultRequest): Promise<{ response: PipelineResponse; body: Buffer }> {
     const url = new URL(request.url)
     // Some URLs come from the vault's answers (a key's kid); never let one carry the token elsewhere.
@@ -133,14 +141,37 @@ export class VaultClient {
     try {
       response = await this.#pipeline.sendRequest(this.#httpClient, pipelineRequest)
     } catch (error) {
-      if (!(error instanceof WaitRefused)) throw error
+      if (!(error instanceof WaitRefused)) throw this.#pastDeadline() ?? error
       ;(error.response?.readableStreamBody as Readable | undefined)?.destroy()
       throw waitRefused(request.operation, request.method, request.url, error)
     }
-    const body = await readAnswer(request, response)
+    let body: Buffer
+    try {
+      body = await readAnswer(request, response)
+    } catch (error) {
+      if (error instanceof UnreadableAnswerError) throw error
+      // An answer that broke off mid-body (no data for the attempt's timeout, a lost connection, the deadline).
+      throw (
+        this.#pastDeadline() ?? unreadableAnswer(request.operation, request.method, request.url, `cut off mid-body (${brokenOff(error)})`)
+      )
+    }
     core.debug(`${request.method} ${request.url} -> ${response.status} (${Date.now() - started} ms)`)
     return { response, body }
   }
+}
+
+/** The step deadline's own error (naming what was unanswered) once it has passed, rather than the abort's text. */
+function deadlineReason(signal: AbortSignal): Error | undefined {
+  return signal.aborted && signal.reason instanceof Error ? signal.reason : undefined
+}
+
+/** What stopped an answer's body, in a few words: Node's 'aborted' says nothing of why. */
+function brokenOff(error: unknown): string {
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined
+  if (code === 'ECONNRESET' || (error instanceof Error && error.message === 'aborted')) {
+    return `no more data came for ${ATTEMPT_TIMEOUT_MS / 1000} s, or the connection was lost`
+  }
+  return typeof code === 'string' ? untrusted(code, 50) : untrusted(error instanceof Error ? error.message : String(error), 100)
 }
 
 /**

@@ -25,8 +25,13 @@ interface RawItem {
   attributes?: { enabled?: unknown; created?: unknown }
 }
 
-/** A vault with 25 items a page and this many pages would hold far more than Key Vault allows. */
-const MAX_PAGES = 100_000
+/**
+ * Key Vault answers a list 25 items a page, so this bounds a list at 100,000 entries: far more
+ * secrets (or versions of one) than a vault of disk keys holds, and reached in seconds, not the
+ * minutes and hundreds of MB that following a list that never ends would take.
+ */
+const MAX_PAGES = 4000
+const PAGE_SIZE = 25
 const ID_PATTERN = /^\/secrets\/([0-9a-zA-Z-]{1,127})(?:\/([0-9a-f]{32}))?$/i
 
 /** The latest version of every secret in the vault. */
@@ -56,8 +61,15 @@ async function listAll(
   const seen = new Set<string>()
   let url: string | undefined = `${vaultUrl}${path}`
   while (url) {
-    if (seen.has(url) || seen.size >= MAX_PAGES) {
+    if (seen.has(url)) {
       throw new ActionableError(`Key Vault kept answering the list ${vaultUrl}${path} with pages already read; re-run the job.`)
+    }
+    if (seen.size >= MAX_PAGES) {
+      throw new ActionableError(
+        `Key Vault kept answering the list ${vaultUrl}${path} with more pages after ${MAX_PAGES} (${items.length} entries; up to ${MAX_PAGES * PAGE_SIZE} are read), ` +
+          "each with a new nextLink; this action stops there. Something between the runner and the vault may be answering in the vault's place: " +
+          "check HTTPS_PROXY/NO_PROXY and the runner's network, then re-run. If the vault really holds more, split its BEKs across vaults."
+      )
     }
     seen.add(url)
     const page: { value?: unknown; nextLink?: unknown } = await vault.json({ operation, method: 'GET', url })

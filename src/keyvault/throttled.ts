@@ -4,10 +4,14 @@ import { requestLabel, targetOf } from './request-label.ts'
 import type { VaultOperation } from './operation.ts'
 import { MAX_WAIT_MS, type WaitRefused } from './retry.ts'
 
+const READS: ReadonlySet<VaultOperation> = new Set(['listSecrets', 'listSecretVersions', 'getKey'])
+
 export function waitRefused(operation: VaultOperation, method: string, url: string, refused: WaitRefused): ActionableError {
   const { vault } = targetOf(url)
   const asked = `Key Vault throttled the ${requestLabel(operation, method, url)} (HTTP ${refused.statusCode}) and asked to wait ${Math.ceil(refused.waitMs / 1000)} s`
-  const fewer = `lower max-parallel, or run fewer jobs against ${vault} at once; for a batch, re-run with if-exists: reuse to keep the BEKs already stored`
+  // Reads (lists, a key) store nothing, so there is nothing for if-exists: reuse to keep.
+  const read = READS.has(operation)
+  const fewer = `lower max-parallel, or run fewer jobs against ${vault} at once${read ? ', then re-run' : '; for a batch, re-run with if-exists: reuse to keep the BEKs already stored'}`
   if (refused.deadline) {
     const left = Math.max(0, Math.floor(refused.deadline.remainingMs / 1000))
     return new ActionableError(

@@ -6,6 +6,7 @@ import { type Auth, parseAuth } from '../auth/auth-input.ts'
 import { type VaultRef, parseVault } from '../keyvault/refs.ts'
 import { type Cloud, CLOUD_NAMES, findCloud } from '../net/clouds.ts'
 import { InputError, type ReadInput, actionInput, parseInteger } from './inputs.ts'
+import { checkProxyEnvironment } from '../net/proxy-environment.ts'
 
 export interface CommonSettings {
   readonly cloud: Cloud
@@ -19,8 +20,10 @@ export interface CommonSettings {
 export const DEFAULT_MAX_PARALLEL = 16
 const MAX_PARALLEL = 64
 
-/** key-vault, environment, sign-in, max-parallel and timeout-seconds: what every action here reads first. */
+/** key-vault, environment, sign-in, max-parallel and timeout-seconds (and the proxy variables): what every action here reads first. */
 export function getCommonSettings(input: ReadInput = actionInput): CommonSettings {
+  // A proxy URL no HTTP stack here can parse fails now, naming the variable, not half-way through the step.
+  checkProxyEnvironment()
   const cloud = parseCloud(input('environment'))
   return {
     cloud,

@@ -120,10 +120,13 @@ describe('inventory', () => {
       [kid('kek-locked', kek.noAccess, OTHER)]: ['no-access', 1],
       '<img src=x onerror=alert(1)>': ['missing', 1]
     })
-    // At-risk versions first, then not-current, then ok.
+    // At-risk versions first, then those that still unwrap but need attention, then ok.
     const order = keks.map((k) => k.state)
-    expect(order.slice(-2)).toEqual(['not-current', 'ok'])
-    expect(result.outputs['at-risk-count']).toBe('6')
+    expect(order.slice(0, 4).sort()).toEqual(['disabled', 'missing', 'missing', 'no-access'])
+    expect(order.slice(4, 7).sort()).toEqual(['expired', 'not-current', 'not-yet-valid'])
+    expect(order.at(-1)).toBe('ok')
+    // Expired and not-yet-valid versions still unwrap: facts, not risks.
+    expect(result.outputs['at-risk-count']).toBe('4')
 
     const beks = JSON.parse(result.outputs.beks!) as Array<Record<string, unknown>>
     expect(beks).toHaveLength(30 * 2 + 27 + 1 + 1 + 1)
@@ -175,10 +178,11 @@ describe('inventory', () => {
     expect(result.exitCode).toBe(1)
     const [error, ...more] = errors(result)
     expect(more).toEqual([])
-    expect(error).toContain('6 enabled BEK version(s) depend on KEK versions that ADE cannot unwrap with')
-    expect(error).toContain(`${kid('kek-expired', kek.expired)} (expired)`)
+    expect(error).toContain('4 enabled BEK version(s) depend on KEK versions that ADE cannot unwrap with')
+    expect(error).toContain(`${kid('kek-disabled', kek.disabled)} (disabled)`)
+    expect(error).not.toContain(kid('kek-expired', kek.expired))
     expect(error).not.toContain(kid(KEK, kek.v1))
-    expect(result.outputs['at-risk-count']).toBe('6')
+    expect(result.outputs['at-risk-count']).toBe('4')
   })
 
   test('fail-on: a vault whose BEKs only lag the rotation passes at-risk and fails not-current', async () => {
@@ -191,7 +195,7 @@ describe('inventory', () => {
     const failing = await inventory({ 'key-vault': CLEAN, 'fail-on': 'not-current' })
     expect(failing.exitCode).toBe(1)
     const [error] = errors(failing)
-    expect(error).toContain("1 enabled BEK version(s) depend on KEK versions that are not their key's current, working version")
+    expect(error).toContain("1 BEK(s) have their latest version on a KEK version that is not its key's current, working version")
     expect(error).toContain('Rewrap them')
   })
 

@@ -9,10 +9,20 @@ import { summaryNotWritten } from '../../runner/summary-not-written.ts'
 import { CONTENT_TYPE, TAG_ALGORITHM, TAG_CREATED_BY, TAG_FILE_NAME, TAG_KEK_URL } from '../../ade/tags.ts'
 import { untrusted } from '../../runner/untrusted.ts'
 import type { InventorySettings } from './inputs.ts'
-import { type KekState, type KekVersionRef, isAtRisk, parseKekVersion, readKekStates } from '../../ade/kek-state.ts'
+import { type KekReading, type KekState, type KekVersionRef, isAtRisk, parseKekVersion, readKekStates } from '../../ade/kek-state.ts'
 import { inParallel } from '../../runner/pool.ts'
-import { type BekVersion, type KekVersionReport, kekVersionReports, setOutputs, writeInventorySummary } from './report.ts'
+import {
+  BEK_COLUMNS,
+  type BekVersion,
+  type KekVersionReport,
+  bekRow,
+  kekVersionReports,
+  setOutputs,
+  writeInventorySummary
+} from './report.ts'
+import { writeReportFile } from '../../runner/report-file.ts'
 import { type SecretItem, listSecretVersions, listSecrets } from '../../keyvault/secret-list.ts'
+import { failureFor } from './fail-on.ts'
 
 export async function main(settings: InventorySettings, session: Session): Promise<void> {
   const vaultUrl = settings.vault.url
@@ -33,17 +43,24 @@ export async function main(settings: InventorySettings, session: Session): Promi
   const keks = kekVersionReports(beks)
   const atRisk = beks.filter((bek) => bek.enabled && isAtRisk(bek.kekState))
   keks.forEach(logKekVersion)
-  setOutputs(beks, keks, atRisk.length)
-  const failure = failureFor(settings, beks, keks)
-  await writeInventorySummary(vaultUrl, beks, keks, atRisk.length, failure).catch(summaryNotWritten)
+  setOutputs(beks, keks, atRisk.length, settings.reportFile)
+  const failure = failureFor(settings.failOn, beks)
+  await writeInventorySummary(vaultUrl, beks, keks, atRisk.length, failure, settings.reportFile).catch(summaryNotWritten)
   if (failure) core.setFailed(failure)
+  if (settings.reportFile) {
+    // A write that fails fails the step, after the rest is reported (its message says what to do).
+    await writeReportFile(settings.reportFile, BEK_COLUMNS, beks.map(bekRow)).then(
+      () => core.info(`Wrote the ${beks.length} BEK version(s) to ${untrusted(settings.reportFile!.path)}`),
+      (error: Error) => core.setFailed(error.message)
+    )
+  }
 }
 
 function isWrappedBek(item: SecretItem): boolean {
   return item.contentType === CONTENT_TYPE || TAG_KEK_URL in item.tags
 }
 
-function bekVersion(item: SecretItem, settings: InventorySettings, states: ReadonlyMap<string, KekState>): BekVersion {
+function bekVersion(item: SecretItem, settings: InventorySettings, states: ReadonlyMap<string, KekReading>): BekVersion {
   const tag = item.tags[TAG_KEK_URL] ?? ''
   const ref = parseKekVersion(tag, settings.cloud)
   if (!ref) {
@@ -60,7 +77,8 @@ function bekVersion(item: SecretItem, settings: InventorySettings, states: Reado
     enabled: item.enabled,
     created: item.created === undefined ? undefined : new Date(item.created * 1000).toISOString(),
     createdBy: item.tags[TAG_CREATED_BY],
-    kekState: (ref && states.get(ref.url)) ?? 'missing'
+    kekState: (ref && states.get(ref.url)?.state) ?? 'missing',
+    kekReason: ref && states.get(ref.url)?.reason
   }
 }
 
@@ -70,7 +88,10 @@ const byNameThenCreated = (a: BekVersion, b: BekVersion): number =>
 
 function logKekVersion(kek: KekVersionReport): void {
   const line = `${untrusted(kek.kekUrl)}: ${kek.state}, ${kek.bekCount} enabled BEK version(s)`
-  if (isAtRisk(kek.state) && kek.bekCount > 0) core.warning(`${line}. ${ADVICE[kek.state]}`)
+  // The reason came from the vault's answer or the network: already made one printable line.
+  const advice = kek.reason ? `: ${kek.reason}.` : `. ${ADVICE[kek.state]}`
+  if ((isAtRisk(kek.state) || kek.state === 'expired' || kek.state === 'not-yet-valid') && kek.bekCount > 0)
+    core.warning(`${line}${advice}`)
   else core.info(line)
 }
 
@@ -78,22 +99,13 @@ const ADVICE: Readonly<Record<KekState, string>> = {
   ok: '',
   'not-current': 'Rewrap its BEKs onto the current version before disabling it.',
   disabled: 'VMs that need it cannot boot: re-enable it (az keyvault key set-attributes --enabled true) or rewrap its BEKs.',
-  expired: 'Key Vault no longer unwraps with it: extend its expiry (az keyvault key set-attributes --expires) or rewrap its BEKs.',
-  'not-yet-valid': 'Key Vault will not unwrap with it yet: correct its activation date (az keyvault key set-attributes --not-before).',
+  // Key Vault still unwraps outside the nbf/exp window; only wrap is refused ("Date-time controlled operations").
+  expired:
+    'It is past its expiry date: Key Vault still unwraps with it, so the disks still boot, but it can wrap no new BEK. Rotate the key, or extend its expiry (az keyvault key set-attributes --expires).',
+  'not-yet-valid':
+    'It is before its activation date: Key Vault still unwraps with it, so the disks still boot, but it can wrap no new BEK until then. Correct the date if it is wrong (az keyvault key set-attributes --not-before).',
   missing: 'The key version does not exist: recover the deleted key (az keyvault key recover) or restore it from a backup.',
   'no-access':
-    "This identity may not read it: grant the RBAC role 'Key Vault Crypto Service Encryption User' on its vault, or the access policy 'keys: get'."
-}
-
-/** Why fail-on fails the step, if it does. */
-function failureFor(settings: InventorySettings, beks: readonly BekVersion[], keks: readonly KekVersionReport[]): string | undefined {
-  if (settings.failOn === 'never') return undefined
-  const failing = (state: KekState): boolean => (settings.failOn === 'at-risk' ? isAtRisk(state) : state !== 'ok')
-  const bad = keks.filter((kek) => kek.bekCount > 0 && failing(kek.state))
-  if (bad.length === 0) return undefined
-  const count = beks.filter((bek) => bek.enabled && failing(bek.kekState)).length
-  const list = bad.map((kek) => `${untrusted(kek.kekUrl)} (${kek.state})`).join(', ')
-  return settings.failOn === 'at-risk'
-    ? `${count} enabled BEK version(s) depend on KEK versions that ADE cannot unwrap with at the next boot: ${list}. Fix each version as its warning says, or rewrap the BEKs onto a working version and point the disks at the new secret versions.`
-    : `${count} enabled BEK version(s) depend on KEK versions that are not their key's current, working version: ${list}. Rewrap them (the rewrap action) and point the disks at the new secret versions; only then disable the old key versions.`
+    "This identity may not read it: grant the RBAC role 'Key Vault Crypto Service Encryption User' on its vault, or the access policy 'keys: get'.",
+  unknown: 'Its state could not be read: re-run the inventory.'
 }

@@ -4,6 +4,7 @@ import { type KekRef, parseKek, parseKekUrl, parseNameLines } from '../../keyvau
 import { actionInput, parseBoolean, parseChoice } from '../../runner/inputs.ts'
 import { runProvenance } from '../../ade/provenance.ts'
 import { WRAP_ALGORITHMS, type WrapAlgorithm } from '../../ade/wrap-algorithms.ts'
+import { type ReportFile, parseReportFile } from '../../runner/report-file.ts'
 
 export interface RewrapSettings extends CommonSettings {
   readonly kek: KekRef
@@ -18,6 +19,8 @@ export interface RewrapSettings extends CommonSettings {
   readonly createdBy?: string
   /** Why there is no CreatedBy tag although provenance is on; warned about once the step runs. */
   readonly createdByWarning?: string
+  /** Where every selected secret's outcome goes (always written when given). */
+  readonly reportFile?: ReportFile
 }
 
 export function getRewrapSettings(input: (name: string) => string = actionInput): RewrapSettings {
@@ -32,6 +35,7 @@ export function getRewrapSettings(input: (name: string) => string = actionInput)
     secretNames: parseNameLines(input('secret-name')),
     fromKek: fromKek ? parseKekUrl(fromKek, common.cloud, 'from-kek') : undefined,
     dryRun: parseBoolean('dry-run', input('dry-run')),
+    reportFile: parseReportFile(input('report-file')),
     ...(provenance ? provenanceOf(runProvenance()) : {})
   }
 }

@@ -16,7 +16,7 @@ import { parseKekVersion } from '../../ade/kek-state.ts'
 import { inParallel } from '../../runner/pool.ts'
 import { listSecrets } from '../../keyvault/secret-list.ts'
 import type { RewrapSettings } from './inputs.ts'
-import { type RewrapReport, type Skipped, setOutputs, writeRewrapSummary } from './report.ts'
+import { type RewrapReport, type Skipped, setOutputs, writeRewrapReportFile, writeRewrapSummary } from './report.ts'
 import { type Plan, type RewrapJob, type Rewrapped, plan, rewrap } from './rewrap-secret.ts'
 
 export async function main(settings: RewrapSettings, session: Session): Promise<void> {
@@ -25,7 +25,8 @@ export async function main(settings: RewrapSettings, session: Session): Promise<
   const target = await readKek(session.vault, settings.kek)
   session.pacer.useKek(target)
   core.info(`Rewrapping onto ${target.kid}${settings.dryRun ? ' (dry run: nothing is wrapped or stored)' : ''}`)
-  const names = settings.secretNames.length > 0 ? settings.secretNames : await candidates(session.vault, settings, target.kid)
+  const { names, current } =
+    settings.secretNames.length > 0 ? { names: settings.secretNames, current: [] } : await candidates(session.vault, settings, target.kid)
 
   const bundles = new Map<string, SecretBundle | undefined>()
   const failures: string[] = []
@@ -53,7 +54,7 @@ export async function main(settings: RewrapSettings, session: Session): Promise<
   }
   const report: RewrapReport & { rewrapped: Rewrapped[]; skipped: Skipped[]; planned: Array<{ name: string; kekUrl: string }> } = {
     rewrapped: [],
-    skipped: [],
+    skipped: [...current],
     planned: [],
     failures
   }
@@ -70,8 +71,9 @@ export async function main(settings: RewrapSettings, session: Session): Promise<
   }
   for (const item of report.planned) core.info(`Would rewrap ${untrusted(item.name)} (now on ${untrusted(item.kekUrl)})`)
   for (const item of report.rewrapped) core.info(`Rewrapped ${untrusted(item.name)}: ${untrusted(item.secretUrl)}`)
-  setOutputs(report)
-  await writeRewrapSummary(target.kid, report, settings.dryRun).catch(summaryNotWritten)
+  setOutputs(report, settings.reportFile)
+  await writeRewrapSummary(target.kid, report, settings.dryRun, settings.reportFile).catch(summaryNotWritten)
+  if (settings.reportFile) await writeRewrapReportFile(settings.reportFile, report)
   if (failures.length > 0) {
     for (const failure of failures) core.error(untrusted(failure, 2000))
     core.setFailed(
@@ -107,14 +109,24 @@ async function rewrapOne(
   }
 }
 
-/** Wrapped BEKs whose latest version is not on the target, in name order. */
-async function candidates(vault: RewrapJob['vault'], settings: RewrapSettings, targetKid: string): Promise<string[]> {
-  const secrets = await listSecrets(vault, settings.vault.url)
-  return secrets
+/**
+ * Wrapped BEKs whose latest version is not on the target, in name order; those already on it
+ * are skipped as current (as action.yml says), without reading them again.
+ */
+async function candidates(
+  vault: RewrapJob['vault'],
+  settings: RewrapSettings,
+  targetKid: string
+): Promise<{ names: string[]; current: Skipped[] }> {
+  const secrets = (await listSecrets(vault, settings.vault.url))
     .filter((s) => s.enabled && (s.contentType === CONTENT_TYPE || TAG_KEK_URL in s.tags))
-    .filter((s) => parseKekVersion(s.tags[TAG_KEK_URL] ?? '', settings.cloud)?.url.toLowerCase() !== targetKid.toLowerCase())
-    .map((s) => s.name)
-    .sort((a, b) => a.localeCompare(b))
+    .sort((a, b) => a.name.localeCompare(b.name))
+  const onTarget = (s: (typeof secrets)[number]): boolean =>
+    parseKekVersion(s.tags[TAG_KEK_URL] ?? '', settings.cloud)?.url.toLowerCase() === targetKid.toLowerCase()
+  return {
+    names: secrets.filter((s) => !onTarget(s)).map((s) => s.name),
+    current: secrets.filter(onTarget).map((s) => ({ name: s.name, reason: `current: already on ${targetKid}` }))
+  }
 }
 
 /** A versioned KEK URL is on from-kek: that version, or any version of a version-less key. */
