@@ -21,10 +21,21 @@ export interface FaultRule {
   stallAfterHandling?: boolean
   /** Handle the request normally, then answer with this status (and `body`) instead: a gateway error after the vault acted. */
   statusAfterHandling?: number
+  /**
+   * Handle the request normally, then answer with its status but the JSON body this returns
+   * (given the body the vault answered): a vault or a middlebox answering wrongly after acting,
+   * such as a wrapkey value of the wrong size, an unwrap of other bytes or a hostile `id`.
+   */
+  answerAfterHandling?: (body: Record<string, unknown>) => unknown
   /** Answer 200 with a JSON body that never ends (sent as fast as the client reads it). */
   endlessBody?: boolean
   /** Delay before answering; without status/reset the request is then handled normally. */
   delayMs?: number
+  /**
+   * With status: the error's message is the request's body, as a gateway or a service that
+   * echoes what it could not parse does (a wrapkey 400 then carries the key it was sent).
+   */
+  echoRequest?: boolean
   /** With status: send the status, the headers and half the body, then nothing more (the connection stays open). */
   stallBody?: boolean
 }

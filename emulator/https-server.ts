@@ -85,11 +85,15 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
       entry.fault = 'status'
       await sleep(opts.latencyMs)
       const headers: Record<string, string> = { 'x-ms-request-id': crypto.randomUUID(), ...(fault.headers ?? {}) }
-      send(res, { status: fault.status, headers, body: fault.body }, fault.stallBody)
+      const echoed = fault.echoRequest
+        ? { error: { code: 'BadParameter', message: `Invalid request: ${body.toString('utf8')}` } }
+        : undefined
+      send(res, { status: fault.status, headers, body: echoed ?? fault.body }, fault.stallBody)
       finish(fault.status)
       return
     }
-    if (!fault.resetAfterHandling && !fault.stallAfterHandling && fault.statusAfterHandling === undefined) entry.fault = 'delay'
+    const afterHandling = fault.resetAfterHandling || fault.stallAfterHandling || fault.answerAfterHandling
+    if (!afterHandling && fault.statusAfterHandling === undefined) entry.fault = 'delay'
   }
 
   const service = opts.services.find((s) => s.handles(hostname))
@@ -124,9 +128,20 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
     finish(fault.statusAfterHandling)
     return
   }
+  if (fault?.answerAfterHandling) {
+    entry.fault = 'answer-after-handling'
+    response = { ...response, body: fault.answerAfterHandling(jsonBody(response.body)) }
+  }
   await sleep(opts.latencyMs)
   send(res, response)
   finish(response.status)
+}
+
+/** A service's answer body as a JSON object, whichever form the service gave it in. */
+function jsonBody(body: ServiceResponse['body']): Record<string, unknown> {
+  if (body === undefined || body === null) return {}
+  if (Buffer.isBuffer(body) || typeof body === 'string') return JSON.parse(body.toString()) as Record<string, unknown>
+  return body as Record<string, unknown>
 }
 
 /** `stall`: the answer's first half only, the rest never comes (until the client gives up). */
