@@ -31,6 +31,12 @@ export interface FaultRule {
    * service gave (an unwrap's key), as a gateway that failed after the vault answered might.
    */
   echoAnswer?: boolean
+  /**
+   * Handle the request normally, then answer with its status but the JSON body this returns
+   * (given the body the vault answered): a vault or a middlebox answering wrongly after acting,
+   * such as a wrapkey value of the wrong size, an unwrap of other bytes or a hostile `id`.
+   */
+  answerAfterHandling?: (body: Record<string, unknown>) => unknown
   /** Answer 200 with a JSON body that never ends (sent as fast as the client reads it). */
   endlessBody?: boolean
   /** Delay before answering; without status/reset the request is then handled normally. */

@@ -97,7 +97,8 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
       finish(fault.status)
       return
     }
-    if (!fault.resetAfterHandling && !fault.stallAfterHandling && fault.statusAfterHandling === undefined) entry.fault = 'delay'
+    const afterHandling = fault.resetAfterHandling || fault.stallAfterHandling || fault.answerAfterHandling
+    if (!afterHandling && fault.statusAfterHandling === undefined) entry.fault = 'delay'
   }
 
   const service = opts.services.find((s) => s.handles(hostname))
@@ -132,6 +133,10 @@ async function handle(opts: FrontEndOptions, req: IncomingMessage, res: ServerRe
     finish(fault.statusAfterHandling)
     return
   }
+  if (fault?.answerAfterHandling) {
+    entry.fault = 'answer-after-handling'
+    response = { ...response, body: fault.answerAfterHandling(jsonBody(response.body)) }
+  }
   await sleep(opts.latencyMs)
   send(res, response)
   finish(response.status)
@@ -146,6 +151,13 @@ function payloadOf(body: ServiceResponse['body']): Buffer | undefined {
   if (body === undefined || body === null) return undefined
   if (Buffer.isBuffer(body)) return body
   return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))
+}
+
+/** A service's answer body as a JSON object, whichever form the service gave it in. */
+function jsonBody(body: ServiceResponse['body']): Record<string, unknown> {
+  if (body === undefined || body === null) return {}
+  if (Buffer.isBuffer(body) || typeof body === 'string') return JSON.parse(body.toString()) as Record<string, unknown>
+  return body as Record<string, unknown>
 }
 
 /** `stall`: the answer's first half only, the rest never comes (until the client gives up). */

@@ -64,17 +64,34 @@ export interface VaultRequest {
 const CARRIES_KEYS = new Set<VaultOperation>(['wrapKey', 'unwrapKey', 'getSecret', 'setSecret'])
 const KEY_LIKE = /[A-Za-z0-9+/_-]{40,}=*/g
 
+export interface VaultClientOptions {
+  /**
+   * What a re-run of this action does with work already done, for the advice after a refused
+   * wait or an unreadable write answer; undefined: the root action's (if-exists: reuse).
+   */
+  readonly rerun?: string
+}
+
 export class VaultClient {
   readonly #pipeline: Pipeline
   readonly #httpClient: HttpClient
   readonly #connections: Connections
   readonly #hosts: ReadonlySet<string>
   readonly #deadline: DeadlineClock
+  readonly #rerun?: string
 
   /** `vaultUrls`: the only vaults this client will send a token to (validated inputs), the key-vault input first. */
-  constructor(credential: TokenCredential, cloud: Cloud, connections: Connections, vaultUrls: readonly string[], deadline: DeadlineClock) {
+  constructor(
+    credential: TokenCredential,
+    cloud: Cloud,
+    connections: Connections,
+    vaultUrls: readonly string[],
+    deadline: DeadlineClock,
+    options: VaultClientOptions = {}
+  ) {
     this.#connections = connections
     this.#deadline = deadline
+    this.#rerun = options.rerun
     this.#hosts = new Set(vaultUrls.map((url) => new URL(url).hostname))
     // Key Vault never redirects; following one would send a write (and its token) where it was not asked to go.
     this.#pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: USER_AGENT }, redirectOptions: { maxRetries: 0 } })
@@ -90,7 +107,7 @@ export class VaultClient {
     const { response, body } = await this.#send(request)
     const text = body.toString('utf8')
     if (response.status >= 300) throw new VaultError(request.operation, request.url, response, redacted(request, text))
-    return parseAnswer<T>(request, text)
+    return parseAnswer<T>(request, text, this.#rerun)
   }
 
   /** Like json(), but a 404 answer is `undefined` rather than an error. */
@@ -99,7 +116,7 @@ export class VaultClient {
     const text = body.toString('utf8')
     if (response.status === 404) return undefined
     if (response.status >= 300) throw new VaultError(request.operation, request.url, response, redacted(request, text))
-    return parseAnswer<T>(request, text)
+    return parseAnswer<T>(request, text, this.#rerun)
   }
 
   /**
@@ -143,16 +160,17 @@ export class VaultClient {
     } catch (error) {
       if (!(error instanceof WaitRefused)) throw this.#pastDeadline() ?? error
       ;(error.response?.readableStreamBody as Readable | undefined)?.destroy()
-      throw waitRefused(request.operation, request.method, request.url, error)
+      throw waitRefused(request.operation, request.method, request.url, error, this.#rerun)
     }
     let body: Buffer
     try {
-      body = await readAnswer(request, response)
+      body = await readAnswer(request, response, this.#rerun)
     } catch (error) {
       if (error instanceof UnreadableAnswerError) throw error
       // An answer that broke off mid-body (no data for the attempt's timeout, a lost connection, the deadline).
       throw (
-        this.#pastDeadline() ?? unreadableAnswer(request.operation, request.method, request.url, `cut off mid-body (${brokenOff(error)})`)
+        this.#pastDeadline() ??
+        unreadableAnswer(request.operation, request.method, request.url, `cut off mid-body (${brokenOff(error)})`, this.#rerun)
       )
     }
     core.debug(`${request.method} ${request.url} -> ${response.status} (${Date.now() - started} ms)`)
@@ -179,7 +197,7 @@ function brokenOff(error: unknown): string {
  * naming the request, a larger error answer is cut there (its first line is all that is shown).
  * The chunks are zeroed: an unwrap's answer holds a key.
  */
-async function readAnswer(request: VaultRequest, response: PipelineResponse): Promise<Buffer> {
+async function readAnswer(request: VaultRequest, response: PipelineResponse, rerun?: string): Promise<Buffer> {
   const stream = response.readableStreamBody as Readable | undefined
   if (!stream) return Buffer.from(response.bodyAsText ?? '')
   const chunks: Buffer[] = []
@@ -190,7 +208,7 @@ async function readAnswer(request: VaultRequest, response: PipelineResponse): Pr
       size += (chunk as Buffer).length
       if (size <= MAX_ANSWER_BYTES) continue
       if (response.status >= 300) break
-      throw unreadableAnswer(request.operation, request.method, request.url, `larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`)
+      throw unreadableAnswer(request.operation, request.method, request.url, `larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`, rerun)
     }
     return Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES)
   } finally {
@@ -231,10 +249,10 @@ export function normaliseId(id: string): string {
   return `https://${url.hostname.toLowerCase()}${url.pathname.replace(/\/$/, '')}`
 }
 
-function parseAnswer<T>(request: VaultRequest, text: string): T {
+function parseAnswer<T>(request: VaultRequest, text: string, rerun?: string): T {
   try {
     return JSON.parse(text) as T
   } catch {
-    throw unreadableAnswer(request.operation, request.method, request.url, 'not JSON')
+    throw unreadableAnswer(request.operation, request.method, request.url, 'not JSON', rerun)
   }
 }

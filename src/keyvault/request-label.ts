@@ -35,6 +35,7 @@ export function requestLabel(operation: VaultOperation, method: string, url: str
     case 'wrapKey':
       return `wrapkey request for key ${which}`
     case 'unwrapKey':
+    case 'unwrapStored':
       return `unwrapkey request for key ${which}`
     case 'getSecret':
       return `read of secret ${which}`

@@ -42,6 +42,22 @@ export async function readSecret(vault: VaultClient, ref: VaultRef, name: string
   }
 }
 
+/** A stored version with the vault's answer about it, for callers that check what was stored. */
+export interface StoreResult extends StoredSecret {
+  readonly answer: SecretBundle
+}
+
+/**
+ * How a re-run of the calling action treats a version that may have been stored, for the
+ * messages after a lost answer; undefined: the root action's if-exists advice.
+ */
+export interface StoreAdvice {
+  /** After "A version may have been stored: list them with …,". */
+  readonly maybeStored: string
+  /** After "Check with az keyvault secret list-versions …, then". */
+  readonly unknown: string
+}
+
 /** How often a PUT whose outcome is unknown is sent again, each time after finding the vault had not stored it. */
 const RESENDS = 2
 /** The newest versions compared with a PUT whose answer was lost: a run's own is among the very last. */
@@ -59,18 +75,20 @@ export async function storeSecret(
   ref: VaultRef,
   name: string,
   value: string,
-  tags: Record<string, string>
-): Promise<StoredSecret> {
+  tags: Record<string, string>,
+  advice?: StoreAdvice
+): Promise<StoreResult> {
   const body = JSON.stringify({ value, contentType: CONTENT_TYPE, tags, attributes: { enabled: true } })
   const url = secretUrl(ref, name)
   const request = `PUT ${url}`
   const maybeStored =
     `A version may have been stored: list them with az keyvault secret list-versions --vault-name ${ref.name} --name ${name}, ` +
-    'disable any you did not expect (az keyvault secret set-attributes --enabled false), then re-run with if-exists: new-version.'
+    (advice?.maybeStored ??
+      'disable any you did not expect (az keyvault secret set-attributes --enabled false), then re-run with if-exists: new-version.')
   for (let resends = 0; ; resends++) {
     try {
       const answer = await vault.json<SecretBundle | null>({ operation: 'setSecret', method: 'PUT', url, body, masked: [value] })
-      return storedSecret(ref, name, answer, request, maybeStored)
+      return { ...storedSecret(ref, name, answer, request, maybeStored), answer: answer ?? {} }
     } catch (error) {
       // Whatever redirected the PUT may have passed it on first.
       if (error instanceof VaultError && error.status >= 300 && error.status < 400) {
@@ -78,7 +96,7 @@ export async function storeSecret(
       }
       const lost = unknownOutcome(error, request)
       if (!lost) throw error
-      const ours = await findStoredVersion(vault, ref, name, value, lost)
+      const ours = await findStoredVersion(vault, ref, name, value, lost, advice)
       if (ours) {
         core.info(`${lost}; the vault had stored version ${ours.version}; not stored again.`)
         return ours
@@ -109,8 +127,9 @@ async function findStoredVersion(
   ref: VaultRef,
   name: string,
   value: string,
-  lost: string
-): Promise<StoredSecret | undefined> {
+  lost: string,
+  advice?: StoreAdvice
+): Promise<StoreResult | undefined> {
   let versions: SecretItem[]
   try {
     versions = await listSecretVersions(vault, ref.url, name)
@@ -119,7 +138,7 @@ async function findStoredVersion(
     if (error instanceof VaultError && error.status === 404) return undefined
     throw new ActionableError(
       `${lost}, and the vault's versions of '${name}' could not be read to find out whether it stored it: ${describeError(error, {})} ` +
-        `Check with az keyvault secret list-versions --vault-name ${ref.name} --name ${name}, then re-run with if-exists: reuse to keep a stored one.`,
+        `Check with az keyvault secret list-versions --vault-name ${ref.name} --name ${name}, then ${advice?.unknown ?? 're-run with if-exists: reuse to keep a stored one.'}`,
       { cause: error }
     )
   }
@@ -129,7 +148,7 @@ async function findStoredVersion(
     .slice(0, CANDIDATES)
   for (const candidate of candidates) {
     const bundle = await vault.json<SecretBundle | null>({ operation: 'getSecret', method: 'GET', url: candidate.id, masked: [value] })
-    if (bundle?.value === value) return storedSecret(ref, name, bundle, `GET ${candidate.id}`)
+    if (bundle?.value === value) return { ...storedSecret(ref, name, bundle, `GET ${candidate.id}`), answer: bundle }
   }
   return undefined
 }

@@ -11,20 +11,27 @@ import type { VaultOperation } from './operation.ts'
 export class UnreadableAnswerError extends ActionableError {}
 
 /** `what` completes "Key Vault's answer to … is": "not JSON", say. */
-export function unreadableAnswer(operation: VaultOperation, method: string, url: string, what: string): UnreadableAnswerError {
+/** `rerun`: after a write, how a re-run of this action keeps what may be stored (the root action: if-exists: reuse). */
+export function unreadableAnswer(
+  operation: VaultOperation,
+  method: string,
+  url: string,
+  what: string,
+  rerun?: string
+): UnreadableAnswerError {
   const { host, vault, name, version } = targetOf(url)
   const answer = `Key Vault's answer to ${method} ${untrusted(url.replace(/\?.*$/, '').replace(/\/$/, ''), 300)} is ${what}`
   if (operation === 'setSecret' && method === 'PUT') {
     return new UnreadableAnswerError(
       `${answer} (the ${requestLabel(operation, method, url)}). A version may have been stored as secret '${name}': ` +
-        're-run with if-exists: reuse to keep it rather than store a second one ' +
+        `${rerun ?? 're-run with if-exists: reuse to keep it rather than store a second one'} ` +
         `(az keyvault secret list-versions --vault-name ${vault} --name ${name} lists them).`
     )
   }
   if (operation === 'setSecret') {
     return new UnreadableAnswerError(
       `${answer} (the ${requestLabel(operation, method, url)}). The change may have been applied: check with ` +
-        `az keyvault secret show --vault-name ${vault} --name ${name}${version ? ` --version ${version}` : ''}, then re-run with if-exists: reuse.`
+        `az keyvault secret show --vault-name ${vault} --name ${name}${version ? ` --version ${version}` : ''}, then ${rerun ?? 're-run with if-exists: reuse'}.`
     )
   }
   return new UnreadableAnswerError(

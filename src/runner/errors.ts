@@ -32,6 +32,11 @@ const GRANTS: Readonly<Record<VaultOperation, Grant>> = {
     role: 'Key Vault Crypto Service Encryption User',
     accessPolicy: 'keys: unwrapKey'
   },
+  unwrapStored: {
+    doing: 'unwrap the BEK with the KEK version its tag names',
+    role: 'Key Vault Crypto Service Encryption User',
+    accessPolicy: 'keys: unwrapKey'
+  },
   getSecret: { doing: 'read the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: get' },
   setSecret: { doing: 'store the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: set' },
   listSecrets: { doing: 'list the secrets', role: 'Key Vault Secrets User', accessPolicy: 'secrets: list' },
@@ -136,7 +141,7 @@ function describeVaultError(error: VaultError): string {
     if (error.innerCode === 'ForbiddenByPolicy') {
       return `An Azure Policy assignment denied the request to ${grant.doing} in ${vault}. ${said}. Ask the policy's owner for an exemption for this vault; note that ADE does not support DENY-mode secret-expiration policies.`
     }
-    const keyOperation = error.operation === 'getKey' || error.operation === 'wrapKey' || error.operation === 'unwrapKey'
+    const keyOperation = error.operation === 'getKey' || error.operation === 'wrapKey' || error.operation.startsWith('unwrap')
     if (keyOperation && /not (?:permitted|allowed) on|disabled|expired|not valid/i.test(error.message)) {
       return `Key Vault refused to ${grant.doing} because of the key's own settings. ${said}. Check the KEK is enabled, within its activation and expiry dates, and allows the operation (key_ops).`
     }

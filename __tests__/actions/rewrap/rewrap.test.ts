@@ -142,15 +142,19 @@ beforeAll(async () => {
 const ops = (op: string): number => world.azure.requests.filter((r) => r.operation === op).length
 
 describe('rewrap', () => {
-  test('a dry run lists what would be rewrapped and wraps and stores nothing', async () => {
+  test('a dry run lists what would be rewrapped and stores nothing', async () => {
     const result = await rewrap({ 'dry-run': 'true' })
     expect(result.stdout).toContain('::debug::') // debug logging really is on
     expect(errors(result)).toEqual([])
     expect(result.exitCode).toBe(0)
     expect(ops('setSecret')).toBe(0)
-    expect(ops('wrapKey')).toBe(0)
-    expect(ops('unwrapKey')).toBe(0)
-    expect(world.azure.requests.filter((r) => r.host.includes('.vault.') && r.method !== 'GET')).toEqual([])
+    // It proves what the rewrap needs (issue 19, item 13): each value unwrapped with its KEK
+    // version (and zeroed), and one throw-away key wrapped with the target per algorithm.
+    const algorithms = new Set(names.map((name) => world.versions(name).at(-1)!.tags!.DiskEncryptionKeyEncryptionAlgorithm ?? 'RSA-OAEP'))
+    expect(ops('wrapKey')).toBe(algorithms.size)
+    expect(ops('unwrapKey')).toBe(names.length)
+    const writes = world.azure.requests.filter((r) => r.host.includes('.vault.') && r.method !== 'GET')
+    expect(writes.filter((r) => !(r.method === 'POST' && /\/(?:un)?wrapkey$/.test(r.path)))).toEqual([])
     expect(JSON.parse(result.outputs.rewrapped!)).toEqual([])
     for (const name of names) expect(result.stdout).toContain(`Would rewrap ${name} (now on ${kid(v.v1)})`)
     expect(result.summary).toContain(`Would rewrap (${names.length})`)

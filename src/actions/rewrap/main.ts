@@ -1,13 +1,13 @@
 /**
  * The rewrap: read and check the target KEK, choose the BEK secrets, and rewrap each one onto
- * the target as a new version of the same secret. A secret that fails is reported and the
- * rest go on; the step then fails listing them. A re-run skips what is already done.
+ * the target as a new version of the same secret. A secret that fails is reported, on one
+ * line with what to do, and the rest go on; the step then fails listing them. A re-run skips
+ * what is already done.
  */
 import * as core from '@actions/core'
-import { type ErrorContext, describeError } from '../../runner/errors.ts'
+import { describeError } from '../../runner/errors.ts'
 import type { KekRef } from '../../keyvault/refs.ts'
 import { kekUrl, readKek } from '../../ade/kek.ts'
-import { type SecretBundle, readSecret } from '../../keyvault/secrets.ts'
 import type { Session } from '../../runner/session.ts'
 import { summaryNotWritten } from '../../runner/summary-not-written.ts'
 import { CONTENT_TYPE, TAG_KEK_URL } from '../../ade/tags.ts'
@@ -15,42 +15,50 @@ import { untrusted } from '../../runner/untrusted.ts'
 import { parseKekVersion } from '../../ade/kek-state.ts'
 import { inParallel } from '../../runner/pool.ts'
 import { listSecrets } from '../../keyvault/secret-list.ts'
+import { VaultClient } from '../../keyvault/client.ts'
 import type { RewrapSettings } from './inputs.ts'
 import { type RewrapReport, type Skipped, setOutputs, writeRewrapReportFile, writeRewrapSummary } from './report.ts'
-import { type Plan, type RewrapJob, type Rewrapped, plan, rewrap } from './rewrap-secret.ts'
+import { plan } from './plan.ts'
+import { type SecretRead, readToRewrap } from './read.ts'
+import { RERUN, type RewrapJob, type Rewrapped, rewrap } from './rewrap-secret.ts'
+import { type DryRunChecks, checkRewrap, dryRunChecks } from './dry-run.ts'
+import { failureLine, finalMessage, legacyPaddingWarning, rawKeyWarning } from './messages.ts'
 
 export async function main(settings: RewrapSettings, session: Session): Promise<void> {
-  const errorContext = session.errorContext
   if (settings.createdByWarning) core.warning(settings.createdByWarning)
-  const target = await readKek(session.vault, settings.kek)
+  const describe = (error: unknown): string => describeError(error, session.errorContext())
+  // Old KEKs are unwrapped only in vaults the user named: no token goes to a vault a tag names.
+  const kekVaults = [settings.vault.url, settings.kek.vault.url, ...settings.kekVaults.map((vault) => vault.url)]
+  // The rewrap's own client, so that its advice after a refused wait or a lost write is the rewrap's.
+  const vault = new VaultClient(session.credential, settings.cloud, session.connections, kekVaults, session.deadline, { rerun: RERUN })
+  const target = await readKek(vault, settings.kek)
   session.pacer.useKek(target)
-  core.info(`Rewrapping onto ${target.kid}${settings.dryRun ? ' (dry run: nothing is wrapped or stored)' : ''}`)
+  core.info(`Rewrapping onto ${target.kid}${settings.dryRun ? ' (dry run: nothing is stored)' : ''}`)
+  if (settings.algorithm === 'RSA1_5') core.warning(legacyPaddingWarning())
   const { names, current } =
-    settings.secretNames.length > 0 ? { names: settings.secretNames, current: [] } : await candidates(session.vault, settings, target.kid)
+    settings.secretNames.length > 0 ? { names: settings.secretNames, current: [] } : await candidates(vault, settings, target.kid)
 
-  const bundles = new Map<string, SecretBundle | undefined>()
+  const bundles = new Map<string, SecretRead>()
   const failures: string[] = []
   await inParallel(names, settings.maxParallel, async (name) => {
     try {
-      bundles.set(name, await readSecret(session.vault, settings.vault, name))
+      bundles.set(name, await readToRewrap(vault, settings.vault, name, target.kid))
     } catch (error) {
-      failures.push(`${name}: ${describeError(error, errorContext())}`)
+      failures.push(`${name}: ${describe(error)}`)
     }
   })
-  // Old KEK versions may live in other vaults of the cloud; only tag-named key identifiers get a token.
-  const oldVaults = [...bundles.values()].flatMap((b) => {
-    const ref = parseKekVersion(b?.tags?.[TAG_KEK_URL] ?? '', settings.cloud)
-    return ref ? [ref.vaultUrl] : []
-  })
   const job: RewrapJob = {
-    vault: session.vaultFor([...new Set([settings.vault.url, settings.kek.vault.url, ...oldVaults])]),
+    vault,
     vaultRef: settings.vault,
     cloud: settings.cloud,
     target,
     targetRef: settings.kek,
     algorithm: settings.algorithm,
     pacer: session.pacer,
-    createdBy: settings.createdBy
+    createdBy: settings.createdBy,
+    kekVaults: new Set(kekVaults.map((url) => url.toLowerCase())),
+    deadline: session.deadline,
+    describe
   }
   const report: RewrapReport & { rewrapped: Rewrapped[]; skipped: Skipped[]; planned: Array<{ name: string; kekUrl: string }> } = {
     rewrapped: [],
@@ -58,10 +66,12 @@ export async function main(settings: RewrapSettings, session: Session): Promise<
     planned: [],
     failures
   }
+  const checks = dryRunChecks()
+  const notices: Notices = { legacy: [], rawKeys: [] }
   const outcomes = await inParallel(
     names.filter((name) => bundles.has(name)),
     settings.maxParallel,
-    (name) => rewrapOne(job, settings, name, bundles.get(name), errorContext)
+    (name) => rewrapOne(job, settings, checks, name, bundles.get(name), notices)
   )
   for (const outcome of outcomes) {
     if ('failure' in outcome) failures.push(outcome.failure)
@@ -71,15 +81,29 @@ export async function main(settings: RewrapSettings, session: Session): Promise<
   }
   for (const item of report.planned) core.info(`Would rewrap ${untrusted(item.name)} (now on ${untrusted(item.kekUrl)})`)
   for (const item of report.rewrapped) core.info(`Rewrapped ${untrusted(item.name)}: ${untrusted(item.secretUrl)}`)
+  if (notices.legacy.length > 0 && !settings.algorithm) core.warning(legacyPaddingWarning(notices.legacy, settings.dryRun))
+  if (notices.rawKeys.length > 0) core.warning(rawKeyWarning(notices.rawKeys, settings.dryRun))
+  const elsewhere = report.skipped.filter((s) => s.reason.includes('kek-vaults'))
+  if (elsewhere.length > 0) {
+    core.warning(
+      `${elsewhere.length} secret(s) were skipped because their KEK is in a vault the inputs do not name (each in skipped, with its vault): add that vault to kek-vaults to rewrap them.`
+    )
+  }
   setOutputs(report, settings.reportFile)
   await writeRewrapSummary(target.kid, report, settings.dryRun, settings.reportFile).catch(summaryNotWritten)
   if (settings.reportFile) await writeRewrapReportFile(settings.reportFile, report)
   if (failures.length > 0) {
     for (const failure of failures) core.error(untrusted(failure, 2000))
-    core.setFailed(
-      `${failures.length} of ${names.length} secret(s) were not rewrapped (listed above); the others were. Fix each as it says and re-run: rewrapped secrets are skipped.`
-    )
+    core.setFailed(finalMessage(failures.length, names.length, report, settings.dryRun))
   }
+}
+
+/** What is warned about once per run, with the secrets concerned. */
+interface Notices {
+  /** Kept RSA1_5. */
+  readonly legacy: string[]
+  /** Tagged as Windows .BEK files, holding raw keys. */
+  readonly rawKeys: string[]
 }
 
 type Outcome =
@@ -91,41 +115,59 @@ type Outcome =
 async function rewrapOne(
   job: RewrapJob,
   settings: RewrapSettings,
+  checks: DryRunChecks,
   name: string,
-  bundle: SecretBundle | undefined,
-  errorContext: () => ErrorContext
+  read: SecretRead | undefined,
+  notices: Notices
 ): Promise<Outcome> {
-  let step: Plan
+  const bundle = read?.bundle
   try {
-    step = plan(job, name, bundle)
+    const step = plan(job, name, bundle, read?.disabledLatest)
     if (step.kind === 'current') return { skipped: { name, reason: `current: already on ${job.target.kid}` } }
-    if (settings.fromKek && !onKey(step.oldKekUrl, settings.fromKek)) {
-      return { skipped: { name, reason: `not on from-kek: it is on ${step.oldKekUrl}` } }
+    const oldKekUrl = step.oldKekUrl
+    if (settings.fromKek && !onKey(oldKekUrl, settings.fromKek)) {
+      return { skipped: { name, reason: `not on from-kek: it is on ${oldKekUrl}` } }
     }
-    if (settings.dryRun) return { planned: { name, kekUrl: step.oldKekUrl } }
-    return { rewrapped: await rewrap(job, step, bundle!) }
+    if (step.kind === 'elsewhere') {
+      const vaultName = new URL(step.vaultUrl).hostname.split('.')[0]
+      return {
+        skipped: {
+          name,
+          reason: `its KEK ${oldKekUrl} is in ${step.vaultUrl}, which is not key-vault, the target KEK's vault or one of kek-vaults: add ${vaultName} to kek-vaults to rewrap it`
+        }
+      }
+    }
+    if ((job.algorithm ?? step.oldAlgorithm) === 'RSA1_5') notices.legacy.push(name)
+    if (settings.dryRun) {
+      if (await checkRewrap(job, checks, step, bundle!)) notices.rawKeys.push(name)
+      return { planned: { name, kekUrl: oldKekUrl } }
+    }
+    const rewrapped = await rewrap(job, step, bundle!)
+    if (rewrapped.rawKey) notices.rawKeys.push(name)
+    return { rewrapped }
   } catch (error) {
-    return { failure: `${name}: ${describeError(error, errorContext())}` }
+    return { failure: failureLine(name, job.describe(error), settings.dryRun) }
   }
 }
 
 /**
- * Wrapped BEKs whose latest version is not on the target, in name order; those already on it
- * are skipped as current (as action.yml says), without reading them again.
+ * Wrapped BEKs whose latest version is not on the target, and those whose latest is a disabled
+ * version on the target (a rewrap that failed after storing), to finish them, in name order; those
+ * already on it, enabled, are skipped as current (as action.yml says), without reading them again.
  */
 async function candidates(
-  vault: RewrapJob['vault'],
+  vault: VaultClient,
   settings: RewrapSettings,
   targetKid: string
 ): Promise<{ names: string[]; current: Skipped[] }> {
   const secrets = (await listSecrets(vault, settings.vault.url))
-    .filter((s) => s.enabled && (s.contentType === CONTENT_TYPE || TAG_KEK_URL in s.tags))
+    .filter((s) => s.contentType === CONTENT_TYPE || TAG_KEK_URL in s.tags)
     .sort((a, b) => a.name.localeCompare(b.name))
   const onTarget = (s: (typeof secrets)[number]): boolean =>
     parseKekVersion(s.tags[TAG_KEK_URL] ?? '', settings.cloud)?.url.toLowerCase() === targetKid.toLowerCase()
   return {
-    names: secrets.filter((s) => !onTarget(s)).map((s) => s.name),
-    current: secrets.filter(onTarget).map((s) => ({ name: s.name, reason: `current: already on ${targetKid}` }))
+    names: secrets.filter((s) => (s.enabled ? !onTarget(s) : onTarget(s))).map((s) => s.name),
+    current: secrets.filter((s) => s.enabled && onTarget(s)).map((s) => ({ name: s.name, reason: `current: already on ${targetKid}` }))
   }
 }
 

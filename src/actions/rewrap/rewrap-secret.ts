@@ -1,35 +1,35 @@
 /**
- * Rewraps one BEK secret in place: the vault unwraps its latest value with the KEK version its
- * tag names, wraps the same bytes with the target, and the result is stored as a new version
- * of the same secret, then unwrapped again and compared. The plaintext lives only in a Buffer
- * for those calls and is zeroed whatever happens; old versions stay for VMs that still use them.
+ * Rewraps one BEK secret in place, so that no enabled latest version is ever unverified: the
+ * vault unwraps its latest value with the KEK version its tag names, wraps the same bytes with
+ * the target, and unwraps the new wrap again; only when that gives the same bytes is exactly
+ * that value stored (once, even when answers are lost), as a new version of the same secret,
+ * and the store's answer checked. A failure before the store stores nothing, so a re-run
+ * simply does it again. The plaintext lives only in a Buffer, masked before any request that
+ * carries it, and is zeroed whatever happens; old versions stay for VMs that still use them.
  */
+import { timingSafeEqual } from 'node:crypto'
+import * as core from '@actions/core'
 import { ActionableError } from '../../runner/actionable-error.ts'
-import type { Cloud } from '../../net/clouds.ts'
-import type { KekRef, VaultRef } from '../../keyvault/refs.ts'
-import type { Kek } from '../../ade/kek.ts'
+import { checkSecretId, checkWrappedValue } from '../../keyvault/answer-checks.ts'
 import { decodeJsonBase64UrlField } from '../../ade/key-bytes.ts'
 import type { VaultPacer } from '../../keyvault/pacing.ts'
-import { type SecretBundle, disableSecret, notAWrappedBek, storeSecret } from '../../keyvault/secrets.ts'
-import { MAX_TAGS, TAG_ALGORITHM, TAG_CREATED_BY, TAG_KEK_URL } from '../../ade/tags.ts'
-import { untrusted } from '../../runner/untrusted.ts'
-import { VaultError, type VaultClient } from '../../keyvault/client.ts'
-import { WRAP_ALGORITHMS, type WrapAlgorithm } from '../../ade/wrap-algorithms.ts'
-import { verifyUnwrap, wrapKey } from '../../keyvault/wrap.ts'
-import { parseKekVersion } from '../../ade/kek-state.ts'
+import { type SecretBundle, type StoreAdvice, type StoreResult, readSecret, storeSecret } from '../../keyvault/secrets.ts'
+import { CONTENT_TYPE } from '../../ade/tags.ts'
+import type { StepDeadline } from '../../net/deadline.ts'
+import type { VaultClient } from '../../keyvault/client.ts'
+import type { WrapAlgorithm } from '../../ade/wrap-algorithms.ts'
+import { type WrappedKey, wrapKey } from '../../keyvault/wrap.ts'
+import { checkBekFile, unwrapOld } from './old-value.ts'
+import { newestVersions } from './read.ts'
+import type { PlanContext, RewrapPlan } from './plan.ts'
+import { disableUnchecked } from './disable.ts'
 
-export interface RewrapJob {
+export interface RewrapJob extends PlanContext {
   readonly vault: VaultClient
-  readonly vaultRef: VaultRef
-  readonly cloud: Cloud
-  readonly target: Kek
-  /** The target as the inputs name it: its vault bounds the kid the wrap may answer with. */
-  readonly targetRef: KekRef
-  /** Undefined: keep the secret's own. */
-  readonly algorithm?: WrapAlgorithm
   readonly pacer: VaultPacer
-  /** The run doing the rewrap, for the new version's CreatedBy tag; undefined: keep the secret's tags. */
-  readonly createdBy?: string
+  readonly deadline: Pick<StepDeadline, 'expired' | 'seconds'>
+  /** An error as the user reads it, with who signed in. */
+  readonly describe: (error: unknown) => string
 }
 
 export interface Rewrapped {
@@ -38,107 +38,142 @@ export interface Rewrapped {
   readonly previousSecretUrl: string
   readonly kekUrl: string
   readonly previousKekUrl: string
+  /** Tagged as a Windows .BEK file but holding a raw key (warned about once per run). */
+  readonly rawKey?: boolean
 }
 
-/** Where a secret's latest version stands before any key operation. */
-export type Plan =
-  | { readonly kind: 'current'; readonly name: string }
-  | {
-      readonly kind: 'rewrap'
-      readonly name: string
-      readonly secretUrl: string
-      readonly oldKekUrl: string
-      readonly oldAlgorithm: WrapAlgorithm
-    }
+/** What a re-run of the rewrap does with work already done: the advice after a refused wait or a lost write. */
+export const RERUN =
+  're-run the step: a secret already on the target KEK is skipped, and a version this rewrap stored holds the value it verified before sending it'
 
-/** Reads nothing: judges the latest version already read (value masked by readSecret). */
-export function plan(job: RewrapJob, name: string, bundle: SecretBundle | undefined): Plan {
-  if (!bundle) throw new ActionableError(`The secret ${name} does not exist in ${job.vaultRef.url}; check secret-name.`)
-  const why = notAWrappedBek(bundle)
-  if (why) throw new ActionableError(`The secret ${name} is not a wrapped BEK: ${untrusted(why)}. Leave it out of secret-name.`)
-  const tag = bundle.tags?.[TAG_KEK_URL] ?? ''
-  const old = parseKekVersion(tag, job.cloud)
-  if (!old) {
-    throw new ActionableError(
-      `The secret ${name} names the KEK '${untrusted(tag)}', not a versioned key of a vault in ${job.cloud.name}; it cannot be unwrapped to rewrap it.`
-    )
-  }
-  if (old.url.toLowerCase() === job.target.kid.toLowerCase()) return { kind: 'current', name }
-  const algorithmTag = bundle.tags?.[TAG_ALGORITHM] ?? 'RSA-OAEP'
-  const oldAlgorithm = WRAP_ALGORITHMS.find((alg) => alg === algorithmTag)
-  if (!oldAlgorithm) {
-    throw new ActionableError(
-      `The secret ${name} names the algorithm '${untrusted(algorithmTag)}', which is not one of ${WRAP_ALGORITHMS.join(', ')}.`
-    )
-  }
-  const tags = Object.keys(newVersionTags(job, bundle, job.algorithm ?? oldAlgorithm)).length
-  if (tags > MAX_TAGS) {
-    throw new ActionableError(
-      `The secret ${name} would need ${tags} tags with ${TAG_CREATED_BY}, more than the ${MAX_TAGS} Key Vault allows; remove one of its tags, or set provenance: false.`
-    )
-  }
-  return { kind: 'rewrap', name, secretUrl: bundle.id ?? '', oldKekUrl: old.url, oldAlgorithm }
+const STORE_ADVICE: StoreAdvice = {
+  maybeStored: `each holds the value this run verified before sending it, so it is safe to keep; ${RERUN}.`,
+  unknown: `${RERUN}.`
 }
 
-/** The secret's tags, on the target; with provenance, CreatedBy names this run: the new version is its work. */
-function newVersionTags(job: RewrapJob, bundle: SecretBundle, algorithm: WrapAlgorithm): Record<string, string> {
-  const tags: Record<string, string> = { ...bundle.tags, [TAG_KEK_URL]: job.target.kid, [TAG_ALGORITHM]: algorithm }
-  if (!bundle.tags?.[TAG_ALGORITHM] && !job.algorithm) delete tags[TAG_ALGORITHM]
-  if (job.createdBy) {
-    for (const name of Object.keys(tags)) if (name.toLowerCase() === TAG_CREATED_BY.toLowerCase()) delete tags[name]
-    tags[TAG_CREATED_BY] = job.createdBy
-  }
-  return tags
-}
-
-export async function rewrap(job: RewrapJob, step: Extract<Plan, { kind: 'rewrap' }>, bundle: SecretBundle): Promise<Rewrapped> {
+export async function rewrap(job: RewrapJob, step: RewrapPlan, bundle: SecretBundle): Promise<Rewrapped> {
   const { vault, pacer, target } = job
   const algorithm = job.algorithm ?? step.oldAlgorithm
   let plain: Buffer | undefined
   try {
     await pacer.keyOperations.take()
-    plain = await unwrapOld(vault, step, bundle.value ?? '')
+    plain = await stage(job, `Unwrapping its value with ${step.oldKekUrl}`, () => unwrapOld(vault, step, bundle.value ?? ''))
+    const rawKey = checkBekFile(step, bundle.tags ?? {}, plain)
+    const wrapped = await wrapChecked(job, algorithm, plain)
     await pacer.keyOperations.take()
-    const wrapped = await wrapKey(vault, job.targetRef, target.kid, algorithm, plain)
-    if (wrapped.kid.toLowerCase() !== target.kid.toLowerCase()) {
-      throw new ActionableError(`Key Vault wrapped ${step.name} with ${untrusted(wrapped.kid)}, not ${target.kid}; nothing was stored.`)
-    }
-    const tags = newVersionTags(job, bundle, algorithm)
+    await stage(job, 'Verification', () => verifyNewWrap(vault, wrapped, algorithm, plain!))
+    await stage(job, 'Reading its latest version again before storing', () => checkStillLatest(job, step))
     await pacer.secretCreates.take()
-    const stored = await storeSecret(vault, job.vaultRef, step.name, wrapped.value, tags)
-    try {
-      await pacer.keyOperations.take()
-      await verifyUnwrap(vault, wrapped, algorithm, plain)
-    } catch (error) {
-      // A version that does not unwrap to the same bytes must never be used by ADE.
-      await disableSecret(vault, stored)
-      throw error
-    }
-    return { name: step.name, secretUrl: stored.url, previousSecretUrl: step.secretUrl, kekUrl: target.kid, previousKekUrl: step.oldKekUrl }
+    const stored = await stage(
+      job,
+      'Storing the new version',
+      () => storeSecret(vault, job.vaultRef, step.name, wrapped.value, { ...step.tags }, STORE_ADVICE),
+      step.name
+    )
+    await checkStoreAnswer(job, step, stored, wrapped.value)
+    const previousKekUrl = step.oldKekUrl
+    return { name: step.name, secretUrl: stored.url, previousSecretUrl: step.secretUrl, kekUrl: target.kid, previousKekUrl, rawKey }
   } finally {
     plain?.fill(0)
   }
 }
 
-async function unwrapOld(vault: VaultClient, step: Extract<Plan, { kind: 'rewrap' }>, value: string): Promise<Buffer> {
-  const body = Buffer.from(JSON.stringify({ alg: step.oldAlgorithm, value }))
+/** The target's wrap of `plain`, checked: the target's own version, one RSA block. Masks the plaintext first. */
+export async function wrapChecked(job: RewrapJob, algorithm: WrapAlgorithm, plain: Buffer): Promise<WrappedKey> {
+  const { target } = job
+  // An answer that echoes the request (a proxy's error page, say) must not print the key.
+  core.setSecret(plain.toString('base64url'))
+  await job.pacer.keyOperations.take()
+  const wrapped = await stage(job, `Wrapping it with ${target.kid}`, () => wrapKey(job.vault, job.targetRef, target.kid, algorithm, plain))
+  if (wrapped.kid.toLowerCase() !== target.kid.toLowerCase()) {
+    throw new ActionableError(`Key Vault wrapped it with ${wrapped.kid}, not ${target.kid}; nothing was stored. Re-run the step.`)
+  }
+  checkWrappedValue(wrapped.value, target.bits, `POST ${target.kid}/wrapkey`)
+  return wrapped
+}
+
+/** The target vault unwraps the new wrap, and the bytes must be the old ones (compared in constant time). */
+async function verifyNewWrap(vault: VaultClient, wrapped: WrappedKey, algorithm: WrapAlgorithm, plain: Buffer): Promise<void> {
+  const body = JSON.stringify({ alg: algorithm, value: wrapped.value })
+  const answer = await vault.bytes({ operation: 'unwrapKey', method: 'POST', url: `${wrapped.kid}/unwrapkey`, body })
+  let unwrapped: Buffer | undefined
   try {
-    const answer = await vault.bytes({ operation: 'unwrapKey', method: 'POST', url: `${step.oldKekUrl}/unwrapkey`, body })
     try {
-      return decodeJsonBase64UrlField(answer, 'value')
-    } finally {
-      answer.fill(0)
-    }
-  } catch (error) {
-    const disabled = error instanceof VaultError && error.status === 403 && /disabled|expired|not valid/i.test(error.message)
-    if (disabled || (error instanceof VaultError && error.status === 404)) {
+      unwrapped = decodeJsonBase64UrlField(answer, 'value')
+    } catch (error) {
       throw new ActionableError(
-        `${step.name}: Key Vault cannot unwrap it with ${step.oldKekUrl} (${disabled ? 'disabled or outside its dates' : 'missing'}). ` +
-          'Re-enable that KEK version for the rewrap (az keyvault key set-attributes --enabled true --version …), then re-run.'
+        `Key Vault's answer to POST ${wrapped.kid}/unwrapkey is unusable (${(error as Error).message}). Re-run the step.`
       )
     }
-    throw error
+    if (unwrapped.length !== plain.length || !timingSafeEqual(unwrapped, plain)) {
+      throw new ActionableError(
+        `Key Vault unwrapped the new wrap with ${wrapped.kid} to a different key. Re-run the step; if it fails again, check the target KEK with az keyvault key show.`
+      )
+    }
   } finally {
-    body.fill(0)
+    answer.fill(0)
+    unwrapped?.fill(0)
+  }
+}
+
+/** Another run (or client) that stored a version since this one read the secret has the last word: never store over it. */
+async function checkStillLatest(job: RewrapJob, step: RewrapPlan): Promise<void> {
+  let now: string | undefined
+  let read: string
+  if (step.disabledLatest) {
+    read = step.disabledLatest
+    now = (await newestVersions(job.vault, job.vaultRef, step.name))[0]?.id
+    if (now === read) return
+  } else {
+    read = step.secretUrl
+    const request = `GET ${job.vaultRef.url}/secrets/${step.name}`
+    const latest = await readSecret(job.vault, job.vaultRef, step.name)
+    now = latest?.id === undefined ? undefined : checkSecretId(latest.id, job.vaultRef, step.name, request, 'Re-run the step.')
+    if (now === read) return
+    now ??= latest ? 'a disabled version' : 'nothing (the secret was deleted)'
+  }
+  throw new ActionableError(
+    `Its latest version is now ${now ?? 'gone'}, not ${read} as this run read it: another run or client wrote it since, so nothing was stored over it. ` +
+      'Re-run the step to rewrap the latest version; run one rewrap per vault at a time (a concurrency group, see the README).'
+  )
+}
+
+/** The store's answer must hold what was sent; a version that does not is disabled, never left for ADE. */
+async function checkStoreAnswer(job: RewrapJob, step: RewrapPlan, stored: StoreResult, value: string): Promise<void> {
+  const { answer } = stored
+  const sent = Object.entries(step.tags)
+  const tags = answer.tags ?? {}
+  const differs =
+    answer.value !== value
+      ? 'value'
+      : answer.contentType !== CONTENT_TYPE
+        ? 'content type'
+        : sent.length !== Object.keys(tags).length || sent.some(([name, tag]) => tags[name] !== tag)
+          ? 'tags'
+          : undefined
+  if (!differs) return
+  await disableUnchecked(job, stored, `The vault's answer to storing ${stored.url} holds a different ${differs} from the one sent`)
+}
+
+/**
+ * Runs one stage of the rewrap; its failure says which stage failed, whether anything was
+ * stored, and what to do. `storing`: the secret this stage may have stored a (verified) version of.
+ */
+export async function stage<T>(job: RewrapJob, what: string, work: () => Promise<T>, storing?: string): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    const stored = storing
+      ? ` A version may have been stored: list them with az keyvault secret list-versions --vault-name ${job.vaultRef.name} --name ${storing}; it holds the value this run verified.`
+      : ' Nothing was stored.'
+    if (job.deadline.expired) {
+      throw new ActionableError(
+        `${what} was cut off by the step's deadline (timeout-seconds: ${job.deadline.seconds}).${stored} Raise timeout-seconds, then ${RERUN}.`,
+        { cause: error }
+      )
+    }
+    const said = job.describe(error)
+    const next = /re-run/i.test(said) ? '' : ` Then ${RERUN}.`
+    throw new ActionableError(`${what} failed${storing ? '' : ', so nothing was stored'}: ${said}${next}`, { cause: error })
   }
 }

@@ -1,1 +1,0 @@
-export * from '../324.index.js'
