@@ -163,8 +163,9 @@ function licenses(maps: readonly string[]): string {
  * Each chunk of a sub-action's bundle that is byte for byte a chunk of the root bundle, or of an
  * earlier sub-action's, becomes a one-line re-export of it: the sign-in chunk alone is 367 KB.
  * Identical bytes mean the same modules under the same ids, so every host bundle loads it alike.
- * (The root's sign-in chunk names the Azure SDK pipeline by another module id since that
- * pipeline left the root's main bundle, so the sub-actions share theirs with each other.)
+ * ncc numbers modules per bundle (deterministic ids, each bundle resolving hash collisions in
+ * its own way), so a sub-action whose graph collides differently names a module by another id
+ * and keeps its own copy; __tests__/contract/shared-chunks.test.ts checks no copy is identical.
  */
 export function shareChunks(root: string, outs: readonly string[]): void {
   for (const [index, out] of outs.entries()) {

@@ -61,7 +61,7 @@ export interface VaultRequest {
  * them in base64url (64 in hex), while a version ID is 32 and nothing the vault says to explain
  * an error needs 40 in a row.
  */
-const CARRIES_KEYS = new Set<VaultOperation>(['wrapKey', 'unwrapKey', 'getSecret', 'setSecret'])
+const CARRIES_KEYS = new Set<VaultOperation>(['wrapKey', 'unwrapKey', 'unwrapStored', 'getSecret', 'setSecret'])
 const KEY_LIKE = /[A-Za-z0-9+/_-]{40,}=*/g
 
 export interface VaultClientOptions {

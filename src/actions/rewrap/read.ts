@@ -6,9 +6,9 @@
  * such a secret could never be finished: it would stay on its old KEK, skipped by every re-run.
  */
 import * as core from '@actions/core'
+import { type VaultClient, mask } from '../../keyvault/client.ts'
 import { storedSecret, type SecretBundle, readSecret } from '../../keyvault/secrets.ts'
 import { listSecretVersions } from '../../keyvault/secret-list.ts'
-import type { VaultClient } from '../../keyvault/client.ts'
 import type { VaultRef } from '../../keyvault/refs.ts'
 import { CONTENT_TYPE, TAG_KEK_URL } from '../../ade/tags.ts'
 
@@ -27,7 +27,7 @@ export async function readToRewrap(vault: VaultClient, ref: VaultRef, name: stri
   if (!latest || latest.enabled || latest.tags[TAG_KEK_URL]?.toLowerCase() !== targetKid.toLowerCase() || !previous) return { bundle }
   const request = `GET ${previous.id}`
   const enabled = await vault.json<SecretBundle | null>({ operation: 'getSecret', method: 'GET', url: previous.id })
-  if (enabled?.value) core.setSecret(enabled.value)
+  if (enabled?.value) mask(enabled.value)
   // The id must name the version asked for: it becomes previous-secret-url.
   if (storedSecret(ref, name, enabled, request).url !== previous.id) return { bundle }
   core.info(`${name}: its latest version ${latest.id} is disabled and on the target KEK; rewrapping the version before it, ${previous.id}.`)

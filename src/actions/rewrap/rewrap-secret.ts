@@ -8,7 +8,6 @@
  * carries it, and is zeroed whatever happens; old versions stay for VMs that still use them.
  */
 import { timingSafeEqual } from 'node:crypto'
-import * as core from '@actions/core'
 import { ActionableError } from '../../runner/actionable-error.ts'
 import { checkSecretId, checkWrappedValue } from '../../keyvault/answer-checks.ts'
 import { decodeJsonBase64UrlField } from '../../ade/key-bytes.ts'
@@ -16,7 +15,7 @@ import type { VaultPacer } from '../../keyvault/pacing.ts'
 import { type SecretBundle, type StoreAdvice, type StoreResult, readSecret, storeSecret } from '../../keyvault/secrets.ts'
 import { CONTENT_TYPE } from '../../ade/tags.ts'
 import type { StepDeadline } from '../../net/deadline.ts'
-import type { VaultClient } from '../../keyvault/client.ts'
+import { type VaultClient, mask } from '../../keyvault/client.ts'
 import type { WrapAlgorithm } from '../../ade/wrap-algorithms.ts'
 import { type WrappedKey, wrapKey } from '../../keyvault/wrap.ts'
 import { checkBekFile, unwrapOld } from './old-value.ts'
@@ -82,7 +81,7 @@ export async function rewrap(job: RewrapJob, step: RewrapPlan, bundle: SecretBun
 export async function wrapChecked(job: RewrapJob, algorithm: WrapAlgorithm, plain: Buffer): Promise<WrappedKey> {
   const { target } = job
   // An answer that echoes the request (a proxy's error page, say) must not print the key.
-  core.setSecret(plain.toString('base64url'))
+  mask(plain.toString('base64url'))
   await job.pacer.keyOperations.take()
   const wrapped = await stage(job, `Wrapping it with ${target.kid}`, () => wrapKey(job.vault, job.targetRef, target.kid, algorithm, plain))
   if (wrapped.kid.toLowerCase() !== target.kid.toLowerCase()) {
