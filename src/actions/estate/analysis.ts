@@ -124,7 +124,8 @@ function judgeVm(vm: VmRecord, read: SubscriptionEstate, diskById: ReadonlyMap<s
   const base = (id: string, role: 'os' | 'data', name: string, lun?: number) => ({
     id,
     kind: 'disk' as const,
-    ...(diskById.get(id.toLowerCase())?.managedBy ? { managedBy: diskById.get(id.toLowerCase())!.managedBy! } : { managedBy: vm.id }),
+    // An unmanaged OS disk has no disk resource: the VM holds it.
+    managedBy: diskById.get(id.toLowerCase())?.managedBy ?? vm.id,
     vm: vm.id,
     role,
     ...(lun !== undefined ? { lun } : {}),

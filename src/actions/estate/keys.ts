@@ -10,7 +10,9 @@ import { decodeJsonBase64UrlField } from '../../ade/key-bytes.ts'
 import { type VaultClient, VaultError, normaliseId } from '../../keyvault/client.ts'
 import { type TokenBucket, readBucket, unwrapBucket } from '../../keyvault/pacing.ts'
 import type { Cloud } from '../../net/clouds.ts'
+import { ActionableError } from '../../runner/actionable-error.ts'
 import { inParallel } from '../../runner/pool.ts'
+import { untrusted } from '../../runner/untrusted.ts'
 import { type SecretRead, readSecretVersion } from './secret-read.ts'
 import type { Probe } from './inputs.ts'
 
@@ -176,8 +178,8 @@ async function readKek(
     return { read: { state: 'no-access', facts: [] }, size: slowest }
   }
   if (!bundle) return { read: { state: 'missing', facts: [] }, size: slowest }
-  const kid = typeof bundle.key?.kid === 'string' ? normaliseId(bundle.key.kid).toLowerCase() : undefined
-  if (kid !== ref.url.toLowerCase()) throw new Error(`Key Vault answered for ${ref.url} with another key; refusing to use it.`)
+  const kid = typeof bundle.key?.kid === 'string' ? safeId(bundle.key.kid)?.toLowerCase() : undefined
+  if (kid !== ref.url.toLowerCase()) throw new ActionableError(`Key Vault answered for ${ref.url} with another key; refusing to use it.`)
   const ops = Array.isArray(bundle.key?.key_ops) ? (bundle.key.key_ops as unknown[]) : []
   const state: KekState = bundle.attributes?.enabled === false ? 'disabled' : ops.includes('unwrapKey') ? 'ok' : 'no-unwrap'
   const bits = typeof bundle.key?.n === 'string' ? Math.round((bundle.key.n.replace(/=+$/, '').length * 6) / 8 / 256) * 2048 : 4096
@@ -206,15 +208,26 @@ async function listKekVersions(
       throw error
     }
     for (const item of Array.isArray(page.value) ? (page.value as KeyBundle[]) : []) {
-      const kid = typeof (item as { kid?: unknown }).kid === 'string' ? normaliseId((item as { kid: string }).kid) : ''
-      if (!kid.toLowerCase().startsWith(prefix))
-        throw new Error(`Key Vault listed ${kid} among the versions of ${prefix}; refusing to use it.`)
+      const kid = typeof (item as { kid?: unknown }).kid === 'string' ? (safeId((item as { kid: string }).kid) ?? '') : ''
+      if (!kid.toLowerCase().startsWith(prefix)) {
+        throw new ActionableError(`Key Vault listed '${untrusted(kid, 200)}' among the versions of ${prefix}; refusing to use it.`)
+      }
       found.push([kid, { state: item.attributes?.enabled === false ? 'disabled' : 'ok', facts: factsOf(item.attributes) }])
     }
-    const next = typeof page.nextLink === 'string' ? page.nextLink : undefined
-    url = next && new URL(next).hostname.toLowerCase() === new URL(ref.vaultUrl).hostname ? next : undefined
+    url = sameVault(page.nextLink, ref.vaultUrl)
   }
   return found
+}
+
+/** A list's nextLink when it stays in the vault (the client refuses other hosts anyway; this ends the list instead). */
+function sameVault(link: unknown, vaultUrl: string): string | undefined {
+  if (typeof link !== 'string' || link === '') return undefined
+  try {
+    const url = new URL(link)
+    return url.protocol === 'https:' && url.hostname.toLowerCase() === new URL(vaultUrl).hostname ? link : undefined
+  } catch {
+    return undefined
+  }
 }
 
 async function unwrap(
@@ -243,5 +256,14 @@ async function unwrap(
     body.fill(0)
     answer?.fill(0)
     key?.fill(0)
+  }
+}
+
+/** A Key Vault identifier from an answer, normalised; undefined when it is no URL. */
+function safeId(id: string): string | undefined {
+  try {
+    return normaliseId(id)
+  } catch {
+    return undefined
   }
 }
