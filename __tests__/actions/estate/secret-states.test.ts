@@ -39,10 +39,22 @@ beforeAll(async () => {
   disk('disk-not-bek', { value: 'not base64!', contentType: 'text/plain', tags: tags(estate.keks.v2) }, estate.keks.v2)
   disk('disk-secret-off', { value: WRAPPED, contentType: 'Wrapped BEK', tags: tags(estate.keks.v2), enabled: false }, estate.keks.v2)
   disk('disk-no-unwrap', { value: WRAPPED, contentType: 'Wrapped BEK', tags: tags(noUnwrap.kid) }, noUnwrap.kid)
+  // A disk whose vault was deleted: its host no longer resolves.
+  const gone = {
+    secretUrl: `https://ade-gone.vault.azure.net/secrets/bek/${'1'.repeat(32)}`,
+    keyUrl: `https://ade-gone.vault.azure.net/keys/kek/${'2'.repeat(32)}`
+  }
+  world.azure.arm.compute.disks.push({
+    subscriptionId: estate.subscriptionId,
+    resourceGroup: ESTATE_GROUP,
+    name: 'disk-vault-gone',
+    location: ESTATE_LOCATION,
+    encryption: { ...gone, secretVaultId: vaultId.replace(ESTATE_VAULT, 'ade-gone') }
+  })
   disk('disk-legacy', { value: WRAPPED, tags: { DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP' } }, estate.keks.v2)
 }, 60_000)
 
-test('kek-mismatch, not-a-wrapped-bek, disabled, no-unwrap at risk; the legacy Linux secret accepted', async () => {
+test('kek-mismatch, not-a-wrapped-bek, disabled, no-unwrap, a deleted vault at risk; the legacy Linux secret accepted', async () => {
   const { 'client-id': clientId, 'tenant-id': tenantId } = world.inputs
   const result = await runAction({
     localAzure: world.azure,
@@ -61,6 +73,7 @@ test('kek-mismatch, not-a-wrapped-bek, disabled, no-unwrap at risk; the legacy L
   expect(row('disk-secret-off')).toEqual(['disabled', 'ok', true])
   expect(row('disk-no-unwrap')).toEqual(['ok', 'no-unwrap', true])
   expect(row('disk-legacy')).toEqual(['ok', 'ok', false])
-  expect(result.outputs['at-risk-count']).toBe('6')
+  expect(row('disk-vault-gone')).toEqual(['missing', 'missing', true])
+  expect(result.outputs['at-risk-count']).toBe('7')
   expect(result.summary).toContain('--ops wrapKey unwrapKey')
 })

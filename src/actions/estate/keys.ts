@@ -8,6 +8,7 @@
 import { parseKekVersion, type KekVersionRef } from '../../ade/kek-state.ts'
 import { decodeJsonBase64UrlField } from '../../ade/key-bytes.ts'
 import { type VaultClient, VaultError, normaliseId } from '../../keyvault/client.ts'
+import { VaultNotFoundError } from '../../keyvault/not-found.ts'
 import { type TokenBucket, readBucket, unwrapBucket } from '../../keyvault/pacing.ts'
 import type { Cloud } from '../../net/clouds.ts'
 import { ActionableError } from '../../runner/actionable-error.ts'
@@ -171,6 +172,8 @@ async function readKek(
   try {
     bundle = await vault.jsonOrNotFound<KeyBundle>({ operation: 'getKey', method: 'GET', url: ref.url })
   } catch (error) {
+    // A vault that no longer resolves was deleted (or purged): its keys are missing.
+    if (error instanceof VaultNotFoundError) return { read: { state: 'missing', facts: [] }, size: slowest }
     if (!(error instanceof VaultError) || error.status !== 403) throw error
     // Key Vault refuses some reads of a disabled version outright, saying so.
     if (/disabled/i.test(error.reason)) return { read: { state: 'disabled', facts: [] }, size: slowest }
@@ -204,7 +207,8 @@ async function listKekVersions(
     try {
       page = await vault.json({ operation: 'listKeyVersions', method: 'GET', url })
     } catch (error) {
-      if (error instanceof VaultError && (error.status === 403 || error.status === 404)) return found
+      if (error instanceof VaultNotFoundError || (error instanceof VaultError && (error.status === 403 || error.status === 404)))
+        return found
       throw error
     }
     for (const item of Array.isArray(page.value) ? (page.value as KeyBundle[]) : []) {

@@ -7,6 +7,7 @@
 import { CONTENT_TYPE, TAG_ALGORITHM, TAG_KEK_URL } from '../../ade/tags.ts'
 import { WRAP_ALGORITHMS, type WrapAlgorithm } from '../../ade/wrap-algorithms.ts'
 import { type VaultClient, VaultError, normaliseId } from '../../keyvault/client.ts'
+import { VaultNotFoundError } from '../../keyvault/not-found.ts'
 import { ActionableError } from '../../runner/actionable-error.ts'
 import { untrusted } from '../../runner/untrusted.ts'
 
@@ -44,6 +45,8 @@ export async function readSecretVersion(vault: VaultClient, url: string, keep: b
   try {
     answer = await vault.bytes({ operation: 'getSecret', method: 'GET', url })
   } catch (error) {
+    // A vault that no longer resolves was deleted (or purged): its secrets are missing, the disks stranded.
+    if (error instanceof VaultNotFoundError) return { state: 'missing', algorithm: 'RSA-OAEP' }
     if (!(error instanceof VaultError)) throw error
     if (error.status === 404) return { state: 'missing', algorithm: 'RSA-OAEP' }
     // Key Vault will not show a disabled version, only say that it is disabled.

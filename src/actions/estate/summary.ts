@@ -34,7 +34,7 @@ const LINUX_RERUN =
 export function adviceFor(d: DiskReport): string {
   const kek = d.kekUrl ?? ''
   if (d.secret === 'missing')
-    return `The secret version is gone: recover it (az keyvault secret recover --id ${d.secretUrl}) or restore it from a backup (az keyvault secret restore); until then the disk must not be rebooted, attached or restored.`
+    return `The secret version is gone: recover it (az keyvault secret recover --id ${d.secretUrl}; a deleted vault first, az keyvault recover) or restore it from a backup (az keyvault secret restore); until then the disk must not be rebooted, attached or restored.`
   if (d.secret === 'disabled') return `Re-enable the secret version: az keyvault secret set-attributes --id ${d.secretUrl} --enabled true`
   if (d.secret === 'not-a-wrapped-bek')
     return 'The secret version is not a BEK ADE can use (content type or value): restore the version the disk was encrypted with from a backup.'
