@@ -15,17 +15,33 @@ const BUCKET = 250
 /** Far more pages than any subscription has (Resource Manager pages hold up to 1,000 items). */
 const MAX_PAGES = 10_000
 
-/** One bucket per subscription, as Resource Manager counts. */
+/** One bucket per subscription, as Resource Manager counts; and at most `maxInFlight` requests at once (max-parallel). */
 export class ArmPacer {
   readonly #buckets = new Map<string, TokenBucket>()
+  readonly #maxInFlight: number
+  #inFlight = 0
+  readonly #waiting: Array<() => void> = []
 
-  take(subscriptionId: string): Promise<void> {
+  constructor(maxInFlight: number) {
+    this.#maxInFlight = maxInFlight
+  }
+
+  /** Sends `request` when the subscription's bucket and the in-flight bound allow it. */
+  async send<T>(subscriptionId: string, request: () => Promise<T>): Promise<T> {
     let bucket = this.#buckets.get(subscriptionId)
     if (!bucket) {
       bucket = new TokenBucket(READS_PER_SECOND * SHARE, Math.floor(BUCKET * SHARE) - 5)
       this.#buckets.set(subscriptionId, bucket)
     }
-    return bucket.take()
+    while (this.#inFlight >= this.#maxInFlight) await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    this.#inFlight++
+    try {
+      await bucket.take()
+      return await request()
+    } finally {
+      this.#inFlight--
+      this.#waiting.shift()?.()
+    }
   }
 }
 
@@ -38,8 +54,7 @@ export async function listAll(
   apiVersion: string
 ): Promise<unknown[]> {
   const items: unknown[] = []
-  await pacer.take(subscriptionId)
-  let page = await client.get<{ value?: unknown; nextLink?: unknown }>(path, apiVersion)
+  let page = await pacer.send(subscriptionId, () => client.get<{ value?: unknown; nextLink?: unknown }>(path, apiVersion))
   const seen = new Set<string>()
   for (;;) {
     if (!page || typeof page !== 'object' || !Array.isArray(page.value)) {
@@ -52,7 +67,6 @@ export async function listAll(
       throw new ActionableError(`Azure Resource Manager kept answering the list ${path} with pages already read; re-run the step.`)
     }
     seen.add(link)
-    await pacer.take(subscriptionId)
-    page = await client.getNextLink(link)
+    page = await pacer.send(subscriptionId, () => client.getNextLink<{ value?: unknown; nextLink?: unknown }>(link))
   }
 }

@@ -21,7 +21,7 @@ import { type Unreadable, adviceFor, writeEstateSummary } from './summary.ts'
 
 export async function main(settings: EstateSettings, session: Session): Promise<void> {
   const client = new ArmClient(session.credential, settings.cloud, session.connections)
-  const pacer = new ArmPacer()
+  const pacer = new ArmPacer(settings.maxParallel)
   const unreadable: Unreadable[] = []
   core.info(`Reading ${settings.subscriptionIds.length} subscription(s) through Azure Resource Manager`)
   const reads = await inParallel(settings.subscriptionIds, settings.maxParallel, async (id): Promise<SubscriptionEstate | undefined> => {

@@ -56,9 +56,9 @@ export async function readSubscription(
     list('/Microsoft.Compute/disks', DISK_API),
     list('/Microsoft.Compute/snapshots', DISK_API),
     list('/Microsoft.Compute/virtualMachineScaleSets', COMPUTE_API),
-    pacer
-      .take(subscriptionId)
-      .then(() => client.get<unknown>(`${base}/Microsoft.Features/providers/Microsoft.Compute/features/EncryptionAtHost`, FEATURE_API))
+    pacer.send(subscriptionId, () =>
+      client.get<unknown>(`${base}/Microsoft.Features/providers/Microsoft.Compute/features/EncryptionAtHost`, FEATURE_API)
+    )
   ])
   const wanted = <T extends { resourceGroup: string }>(items: T[]): T[] =>
     groups ? items.filter((item) => groups.has(item.resourceGroup.toLowerCase())) : items
