@@ -181,6 +181,9 @@ describe('estate', () => {
     const safe = result.summary.indexOf('KEK versions safe to disable')
     expect(result.summary.indexOf(estate.keks.v1, safe)).toBeGreaterThan(safe)
     expect(result.summary.indexOf(estate.keks.v2, safe)).toBe(-1)
+    // Every cell closed: the dual-pass VM has no blockers, the scale set no power state.
+    expect(result.summary).not.toContain('<td></tr>')
+    expect(result.summary).toMatch(/vm-windows-dual<\/td><td>dual<\/td><td>running<\/td><td>dual-pass-upgrade-first<\/td><td>none<\/td>/)
   })
 
   test('probe: unwrap finds the secret that no longer unwraps; one unwrap per secret version, nothing leaked', async () => {

@@ -27,6 +27,7 @@ const PATHS: ReadonlyArray<readonly [Path, string]> = [
   ['not-ade', 'Nothing to migrate']
 ]
 
+// core.summary leaves an empty cell unclosed (<td></tr>): every cell here has text, '—' for none.
 const LINUX_RERUN =
   'On Ubuntu 22.04 and 24.04, do not re-run az vm encryption enable to fix a key: the re-run empties the BEK volume and the next reboot fails (azure-linux-extensions#2035).'
 
@@ -86,8 +87,8 @@ export async function writeEstateSummary(
       ['Disk or snapshot', 'Secret', 'KEK', 'Unwrap', 'What to do'].map((data) => ({ data, header: true })),
       ...[...urgent.filter((d) => d.atRisk), ...urgent.filter((d) => !d.atRisk)].map((d) => [
         untrustedHtml(d.id),
-        d.secret ?? '',
-        d.kek ?? '',
+        d.secret ?? '—',
+        d.kek ?? '—',
         d.unwrap,
         untrustedHtml(adviceFor(d), 1000)
       ])
@@ -107,7 +108,13 @@ export async function writeEstateSummary(
     summary.addHeading('VMs and scale sets with ADE', 3)
     summary.addTable([
       ['VM', 'Pass', 'Power', 'Path', 'Blockers'].map((data) => ({ data, header: true })),
-      ...ade.map((vm) => [untrustedHtml(vm.id), vm.ade?.pass ?? '', untrustedHtml(vm.powerState ?? ''), vm.path, vm.blockers.join(', ')])
+      ...ade.map((vm) => [
+        untrustedHtml(vm.id),
+        vm.ade?.pass ?? '—',
+        untrustedHtml(vm.powerState ?? '—'),
+        vm.path,
+        vm.blockers.join(', ') || 'none'
+      ])
     ])
   }
   await summary.write()
