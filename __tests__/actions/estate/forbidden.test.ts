@@ -103,4 +103,21 @@ describe('estate: a 403 is reported per item', () => {
       '0 disk(s) or snapshot(s) would not unlock at their next boot, attach or restore, and 1 item(s) could not be read'
     )
   })
+
+  test('Resource Manager throttling past the retries fails the step, naming the subscription and what to do', async () => {
+    world.azure.faults.add({
+      host: 'management.azure.com',
+      path: /\/providers\/Microsoft\.Compute\/disks$/i,
+      times: 20,
+      status: 429,
+      headers: { 'retry-after': '0' },
+      body: { error: { code: 'TooManyRequests', message: 'The request is being throttled.' } }
+    })
+    const result = await runEstate({ 'subscription-ids': estate.subscriptionId })
+    expect(result.exitCode).toBe(1)
+    const [error, ...more] = errors(result)
+    expect(more).toEqual([])
+    expect(error).toContain(`Reading subscription ${estate.subscriptionId} failed: Azure Resource Manager said 429 TooManyRequests`)
+    expect(error).toContain('lower max-parallel, or split the subscriptions over jobs')
+  })
 })

@@ -8,6 +8,7 @@
 import * as core from '@actions/core'
 import { ArmClient, ArmError, describeArmError } from '../../arm/client.ts'
 import { ArmPacer } from '../../arm/list.ts'
+import { ActionableError } from '../../runner/actionable-error.ts'
 import type { Session } from '../../runner/session.ts'
 import { summaryNotWritten } from '../../runner/summary-not-written.ts'
 import { untrusted } from '../../runner/untrusted.ts'
@@ -28,7 +29,14 @@ export async function main(settings: EstateSettings, session: Session): Promise<
     try {
       return await readSubscription(client, pacer, id, settings.resourceGroups)
     } catch (error) {
-      if (!(error instanceof ArmError) || ![401, 403, 404].includes(error.status)) throw error
+      if (!(error instanceof ArmError)) throw error
+      if (![401, 403, 404].includes(error.status)) {
+        const advice =
+          error.status === 429
+            ? 'Resource Manager kept throttling after the retries: lower max-parallel, or split the subscriptions over jobs (a matrix).'
+            : 'Re-run the step; if it persists, check the Azure status page (https://azure.status.microsoft).'
+        throw new ActionableError(`Reading subscription ${id} failed: ${describeArmError(error)}. ${advice}`, { cause: error })
+      }
       const item = {
         scope: `/subscriptions/${id}`,
         role: 'Reader',
