@@ -142,7 +142,7 @@ describe('the demo estate through the subscription lists', () => {
     expect(vms.pages).toBeGreaterThan(1)
     const disks = await all(`${sub()}/providers/Microsoft.Compute/disks`, '2024-03-02')
     expect(disks.items).toHaveLength(12)
-    expect(disks.items.find((d) => d.name === 'disk-orphan').managedBy).toBeUndefined()
+    expect(disks.items.find((d) => d.name === 'disk-orphan')!['managedBy']).toBeUndefined()
     const snapshots = await all(`${sub()}/providers/Microsoft.Compute/snapshots`, '2024-03-02')
     expect(snapshots.items.map((s) => s.id)).toEqual([estate.ids['snap-vm-linux-os']])
     const scaleSets = await all(`${sub()}/providers/Microsoft.Compute/virtualMachineScaleSets`)
@@ -154,7 +154,7 @@ describe('the demo estate through the subscription lists', () => {
 
   test('statusOnly=true carries each instance view; a deallocated VM has no disks and no extensions', async () => {
     const { items } = await all(`${sub()}/providers/Microsoft.Compute/virtualMachines?statusOnly=true`)
-    const view = (name: string) => items.find((v) => v.name === name).properties.instanceView
+    const view = (name: string) => items.find((v) => v.name === name)!['properties'].instanceView
     expect(view('vm-deallocated').statuses[1].code).toBe('PowerState/deallocated')
     expect(view('vm-deallocated').disks).toBeUndefined()
     expect(view('vm-deallocated').extensions).toBeUndefined()
@@ -167,7 +167,7 @@ describe('the demo estate through the subscription lists', () => {
       '2021-07-01'
     )
     const supported = (name: string) =>
-      items.find((s) => s.name === name).capabilities.find((c: { name: string }) => c.name === 'EncryptionAtHostSupported').value
+      items.find((s) => s.name === name)!['capabilities'].find((c: { name: string }) => c.name === 'EncryptionAtHostSupported').value
     expect(supported('Standard_D2s_v3')).toBe('True')
     expect(supported('Standard_A2_v2')).toBe('False')
     const bad = await arm(`${sub()}/providers/Microsoft.Compute/skus?$filter=${encodeURIComponent('name eq 1')}`, '2021-07-01')
