@@ -45,5 +45,7 @@ export function requestLabel(operation: VaultOperation, method: string, url: str
       return 'list of secrets'
     case 'listSecretVersions':
       return `list of the versions of secret ${which}`
+    case 'listKeyVersions':
+      return `list of the versions of key ${which}`
   }
 }

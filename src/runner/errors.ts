@@ -40,7 +40,8 @@ const GRANTS: Readonly<Record<VaultOperation, Grant>> = {
   getSecret: { doing: 'read the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: get' },
   setSecret: { doing: 'store the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: set' },
   listSecrets: { doing: 'list the secrets', role: 'Key Vault Secrets User', accessPolicy: 'secrets: list' },
-  listSecretVersions: { doing: "list a secret's versions", role: 'Key Vault Secrets User', accessPolicy: 'secrets: list' }
+  listSecretVersions: { doing: "list a secret's versions", role: 'Key Vault Secrets User', accessPolicy: 'secrets: list' },
+  listKeyVersions: { doing: "list a key's versions", role: 'Key Vault Crypto Service Encryption User', accessPolicy: 'keys: list' }
 }
 
 const SUBJECT_FORMATS =
