@@ -1,5 +1,6 @@
 /** The estate's inputs: which subscriptions and groups, how deep to probe the keys, when to fail the step. */
 import { type RunSettings, getRunSettings } from '../../runner/common-settings.ts'
+import { type ReportFile, parseReportFile } from '../../runner/report-file.ts'
 import { GUID_PATTERN, InputError, type ReadInput, actionInput, inputLines, parseChoice } from '../../runner/inputs.ts'
 
 export const PROBES = ['read', 'unwrap', 'none'] as const
@@ -14,6 +15,8 @@ export interface EstateSettings extends RunSettings {
   readonly resourceGroups?: ReadonlySet<string>
   readonly probe: Probe
   readonly failOn: FailOn
+  /** Where the whole report goes, when asked for. */
+  readonly reportFile?: ReportFile
 }
 
 /** Resource group names: 1-90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period. */
@@ -37,6 +40,7 @@ export function getEstateSettings(input: ReadInput = actionInput): EstateSetting
     subscriptionIds: [...new Set(subscriptionIds.map((id) => id.toLowerCase()))],
     ...(groups.length > 0 ? { resourceGroups: new Set(groups.map((g) => g.toLowerCase())) } : {}),
     probe: parseChoice('probe', input('probe'), PROBES, 'read'),
-    failOn: parseChoice('fail-on', input('fail-on'), FAIL_ON, 'never')
+    failOn: parseChoice('fail-on', input('fail-on'), FAIL_ON, 'never'),
+    reportFile: parseReportFile(input('report-file'))
   }
 }

@@ -17,7 +17,8 @@ import { type Estate, judgeEstate } from './analysis.ts'
 import type { EstateSettings } from './inputs.ts'
 import { type KeyRef, checkKeys } from './keys.ts'
 import { type SubscriptionEstate, readSubscription } from './read.ts'
-import { type Counts, countsOf, setCounts, setOutputs } from './report.ts'
+import { writeReportDocument } from '../../runner/report-file.ts'
+import { type Counts, REPORT_COLUMNS, countsOf, reportOf, setCounts, setOutputs } from './report.ts'
 import { type Unreadable, adviceFor, writeEstateSummary } from './summary.ts'
 
 export async function main(settings: EstateSettings, session: Session): Promise<void> {
@@ -63,7 +64,12 @@ export async function main(settings: EstateSettings, session: Session): Promise<
   const estate = judgeEstate(read, findings, settings.probe, settings.cloud)
   const counts = countsOf(estate, unreadable.filter((u) => u.scope.startsWith('/subscriptions/')).length)
   setCounts(counts)
-  setOutputs(estate)
+  setOutputs(estate, settings.reportFile)
+  if (settings.reportFile) {
+    const { document, rows } = reportOf(estate, counts, settings.subscriptionIds)
+    await writeReportDocument(settings.reportFile, document, REPORT_COLUMNS, rows)
+    core.info(`Wrote the report (${rows.length} disk(s) and snapshot(s)) to ${untrusted(settings.reportFile.path)}`)
+  }
   for (const disk of estate.disks.filter((d) => d.atRisk || d.unknown)) {
     core.warning(
       `${untrusted(disk.id)}: ${disk.atRisk ? 'at risk' : 'unknown'} (secret ${disk.secret}, KEK ${disk.kek ?? 'none'}, unwrap ${disk.unwrap}). ${untrusted(adviceFor(disk), 1000)}`

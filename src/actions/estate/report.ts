@@ -4,6 +4,8 @@
  * warning, never cut.
  */
 import * as core from '@actions/core'
+import type { ReportFile, ReportRow } from '../../runner/report-file.ts'
+import { untrusted } from '../../runner/untrusted.ts'
 import type { DiskReport, Estate, VmReport } from './analysis.ts'
 
 /** ADE's retirement: after it, ADE-encrypted disks fail to unlock at reboot. */
@@ -79,31 +81,63 @@ const diskOutput = (d: DiskReport) => {
   return { id, kind: d.kind, 'managed-by': d.managedBy ?? null, vm: d.vm ?? null, ...rest }
 }
 
-export function setOutputs(estate: Estate): void {
-  setJson('vms', estate.vms.map(vmOutput))
-  setJson('disks', estate.disks.map(diskOutput))
-  setJson(
-    'kek-versions',
-    estate.kekVersions.map((k) => ({
-      'kek-url': k.kekUrl,
-      state: k.state,
-      facts: k.facts,
-      disks: k.disks,
-      vms: k.vms,
-      'safe-to-disable': k.safeToDisable
-    }))
-  )
+const kekVersionOutput = (k: Estate['kekVersions'][number]) => ({
+  'kek-url': k.kekUrl,
+  state: k.state,
+  facts: k.facts,
+  disks: k.disks,
+  vms: k.vms,
+  'safe-to-disable': k.safeToDisable
+})
+
+export function setOutputs(estate: Estate, reportFile: ReportFile | undefined): void {
+  setJson('vms', estate.vms.map(vmOutput), reportFile)
+  setJson('disks', estate.disks.map(diskOutput), reportFile)
+  setJson('kek-versions', estate.kekVersions.map(kekVersionOutput), reportFile)
 }
 
-function setJson(name: string, value: unknown): void {
+function setJson(name: string, value: unknown, reportFile: ReportFile | undefined): void {
   const text = JSON.stringify(value)
   const bytes = Buffer.byteLength(text)
   if (bytes > MAX_OUTPUT_BYTES) {
-    core.warning(
-      `Output '${name}' left out: it is ${bytes} bytes, over GitHub's limit of 1 MB for an output. The counts are set; ` +
-        'the whole report goes to the report-file input (coming in the next release), or run one job per subscription or resource group.'
-    )
+    const rest = reportFile
+      ? `the whole report is in report-file ${untrusted(reportFile.shown, 300)}`
+      : 'set report-file to get the whole report as a file, or run one job per subscription or resource group'
+    core.warning(`Output '${name}' left out: it is ${bytes} bytes, over GitHub's limit of 1 MB for an output. The counts are set; ${rest}.`)
     return
   }
   core.setOutput(name, text)
+}
+
+/** The CSV's columns: one row per disk and snapshot. */
+export const REPORT_COLUMNS = ['id', 'vm', 'role', 'lun', 'state', 'secret-url', 'kek-url', 'secret', 'kek', 'unwrap', 'at-risk'] as const
+
+/** report-file: the JSON document (everything, with the counts), and the CSV's rows. */
+export function reportOf(estate: Estate, counts: Counts, subscriptions: readonly string[]): { document: unknown; rows: ReportRow[] } {
+  const document = {
+    generated: new Date().toISOString(),
+    subscriptions,
+    vms: estate.vms.map(vmOutput),
+    disks: estate.disks.map(diskOutput),
+    'kek-versions': estate.kekVersions.map(kekVersionOutput),
+    'at-risk-count': counts.atRisk,
+    'unknown-count': counts.unknown,
+    'ade-vm-count': counts.adeVms,
+    'ade-disk-count': counts.adeDisks,
+    'days-to-retirement': counts.daysToRetirement
+  }
+  const rows = estate.disks.map((d) => ({
+    id: d.id,
+    vm: d.vm ?? null,
+    role: d.role ?? null,
+    lun: d.lun ?? null,
+    state: d.state,
+    'secret-url': d.secretUrl,
+    'kek-url': d.kekUrl ?? null,
+    secret: d.secret ?? null,
+    kek: d.kek ?? null,
+    unwrap: d.unwrap,
+    'at-risk': d.atRisk
+  }))
+  return { document, rows }
 }
