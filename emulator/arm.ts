@@ -17,6 +17,7 @@ import { CLOUDS, MANAGEMENT_RESOURCE, type Cloud } from './clouds.ts'
 import { bearerToken, jsonResponse, type HostService, type ServiceRequest, type ServiceResponse } from './http-types.ts'
 import { decodeJwt, nowSec, verifyJwtSignature, type SigningKey } from './jwt.ts'
 import type { Vault } from './keyvault/vault-store.ts'
+import { RecoveryPoints } from './arm/recovery-points.ts'
 import { VirtualMachines } from './arm/virtual-machines.ts'
 
 export interface Subscription {
@@ -30,6 +31,8 @@ export class Arm implements HostService {
   readonly subscriptions: Subscription[] = []
   /** Virtual machines and their extensions, for `az vm encryption enable`. */
   readonly virtualMachines = new VirtualMachines()
+  /** Azure Backup recovery points of encrypted VMs. */
+  readonly recoveryPoints = new RecoveryPoints()
   /** Reader assignments above the vault (a resource group or subscription ID, lower case). */
   private readonly readerScopes: Array<{ objectId: string; scope: string }> = []
   private readonly entraKey: SigningKey
@@ -119,6 +122,8 @@ export class Arm implements HostService {
         operation: 'listTenants'
       }
     }
+    const recoveryPoint = this.recoveryPoints.handle(req.method, req.path, String(jwt.payload['oid']))
+    if (recoveryPoint) return { ...recoveryPoint, authenticated: true }
     const vmAnswer = this.virtualMachines.handle(req.method, req.path, req.query, req.body)
     if (vmAnswer) return { ...vmAnswer, authenticated: true }
     const vaultAnswer = this.vaultRequest(req.method, path, req.query, cloudOfArmHost(req.hostname)!, String(jwt.payload['oid']))
