@@ -53,7 +53,10 @@ export class RecoveryPoints {
       bekDetails: {
         secretUrl: `${vaultUrl(options.secret.vault)}/secrets/${secretEntry.name}/${sv.version}`,
         secretVaultId: vaultId(options.secret.vault),
-        secretData: sv.value
+        // With a KEK, the wrapped BEK as the secret holds it; without one, the secret's own backup (standard base64).
+        secretData: options.kek
+          ? sv.value
+          : Buffer.from(backupBlob(options.secret.vault, 'secret', secretEntry.name), 'base64url').toString('base64')
       },
       encryptionMechanism: options.kek ? 'KekAndBek' : 'Bek'
     }

@@ -11,9 +11,9 @@ import { untrusted } from '../runner/untrusted.ts'
 
 export class VaultNotFoundError extends ActionableError {}
 
-/** `vaultUrl`: the key-vault input's URL; any other vault came from kek-url. */
+/** `vaultUrl`: the key-vault input's URL, '' when there is none (yet); any other vault came from kek-url. */
 export function vaultNotFoundPolicy(cloud: Cloud, vaultUrl: string): PipelinePolicy {
-  const inputHost = new URL(vaultUrl).hostname
+  const inputHost = vaultUrl ? new URL(vaultUrl).hostname : undefined
   return {
     name: 'vaultNotFound',
     async sendRequest(request, next) {

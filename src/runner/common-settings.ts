@@ -7,13 +7,17 @@ import { type VaultRef, parseVault } from '../keyvault/refs.ts'
 import { type Cloud, CLOUD_NAMES, findCloud } from '../net/clouds.ts'
 import { InputError, type ReadInput, actionInput, parseInteger } from './inputs.ts'
 
-export interface CommonSettings {
+/** What the run skeleton needs of every action's inputs: the cloud, the sign-in and the limits. */
+export interface RunSettings {
   readonly cloud: Cloud
-  readonly vault: VaultRef
   readonly auth: Auth
   readonly maxParallel: number
   /** The whole step's deadline. */
   readonly timeoutSeconds: number
+}
+
+export interface CommonSettings extends RunSettings {
+  readonly vault: VaultRef
 }
 
 export const DEFAULT_MAX_PARALLEL = 16
@@ -22,9 +26,13 @@ const MAX_PARALLEL = 64
 /** key-vault, environment, sign-in, max-parallel and timeout-seconds: what every action here reads first. */
 export function getCommonSettings(input: ReadInput = actionInput): CommonSettings {
   const cloud = parseCloud(input('environment'))
+  return { vault: parseVault('key-vault', input('key-vault'), cloud), ...getRunSettings(input, cloud) }
+}
+
+/** The inputs of getCommonSettings but key-vault, for an action whose vault may come from elsewhere. */
+export function getRunSettings(input: ReadInput = actionInput, cloud = parseCloud(input('environment'))): RunSettings {
   return {
     cloud,
-    vault: parseVault('key-vault', input('key-vault'), cloud),
     auth: parseAuth(input('client-id'), input('tenant-id'), input('audience')),
     maxParallel: parseInteger('max-parallel', input('max-parallel'), 1, MAX_PARALLEL, DEFAULT_MAX_PARALLEL),
     timeoutSeconds: parseInteger('timeout-seconds', input('timeout-seconds'), 10, 3600, 300)
