@@ -29,8 +29,10 @@ export interface VmOptions {
   readonly plaintext?: Buffer
   readonly secretName?: string
   readonly algorithm?: 'RSA-OAEP' | 'RSA-OAEP-256'
-  /** Delete and purge the KEK and the secret after the backup (default true). */
-  readonly lost?: boolean
+  /** After the backup: delete and purge the KEK and the secret (true, the default), only soft-delete them ('soft'), or keep them (false). */
+  readonly lost?: boolean | 'soft'
+  /** false: a VM encrypted with a BEK alone (content type BEK, the key in base64), backed up without a KEK. */
+  readonly kek?: boolean
   readonly keyUrlWithPort?: boolean
 }
 
@@ -40,6 +42,7 @@ export async function backedUpVm(azure: LocalAzure, objectId: string, options: V
   const secretName = options.secretName ?? randomUUID().toUpperCase()
   const key = await kv.createKey(SOURCE, kekName, { size: 2048 })
   const plaintext = options.plaintext ?? Buffer.from(randomBytes(127).toString('base64'))
+  if (options.kek === false) return bekOnly(azure, objectId, { ...options, secretName, plaintext })
   const oaepHash = options.algorithm === 'RSA-OAEP-256' ? 'sha256' : 'sha1'
   const wrapped = publicEncrypt(
     { key: createPublicKey(key.privateKeyPem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash },
@@ -69,11 +72,51 @@ export async function backedUpVm(azure: LocalAzure, objectId: string, options: V
   const keyAndSecret = await readKeyAndSecret(azure, recoveryPointId)
   if (options.lost ?? true) {
     kv.deleteKey(SOURCE, kekName)
-    kv.purgeKey(SOURCE, kekName)
     kv.deleteSecret(SOURCE, secretName)
+  }
+  if (options.lost === undefined || options.lost === true) {
+    kv.purgeKey(SOURCE, kekName)
     kv.purgeSecret(SOURCE, secretName)
   }
   return { recoveryPointId, secretName, secretVersion, kekName, kekVersion: key.version, wrapped, plaintext, keyAndSecret }
+}
+
+/** A VM whose BEK has no KEK: the secret holds the key in base64 (content type BEK), and Backup keeps the secret's own backup. */
+async function bekOnly(
+  azure: LocalAzure,
+  objectId: string,
+  options: VmOptions & { secretName: string; plaintext: Buffer }
+): Promise<BackedUpVm> {
+  const kv = azure.keyVault
+  const value = options.plaintext.toString('base64')
+  const { version: secretVersion } = kv.setSecret(SOURCE, options.secretName, {
+    value,
+    contentType: 'BEK',
+    tags: { DiskEncryptionKeyFileName: options.osType === 'Linux' ? 'LinuxPassPhraseFileName' : `${options.secretName}.BEK` }
+  })
+  const vault = kv.vault(SOURCE)
+  const recoveryPointId = azure.arm.recoveryPoints.add({
+    subscriptionId: vault.subscriptionId,
+    resourceGroup: 'rg-backup',
+    vault: 'rsv-backup',
+    vmName: `vm-${options.secretName.slice(0, 8)}`,
+    osType: options.osType,
+    secret: { vault, name: options.secretName }
+  })
+  azure.arm.recoveryPoints.grantBackupReader(recoveryPointId, objectId)
+  const keyAndSecret = await readKeyAndSecret(azure, recoveryPointId)
+  kv.deleteSecret(SOURCE, options.secretName)
+  kv.purgeSecret(SOURCE, options.secretName)
+  return {
+    recoveryPointId,
+    secretName: options.secretName,
+    secretVersion,
+    kekName: '',
+    kekVersion: '',
+    wrapped: value,
+    plaintext: options.plaintext,
+    keyAndSecret
+  }
 }
 
 /** The recovery point's keyAndSecret, read straight from the stand-in (no request), as a reader the test grants. */

@@ -70,7 +70,11 @@ const failed = (result: RunActionResult): string => {
   expect(lines).toHaveLength(1)
   return lines[0]!
 }
-const written = () => world.azure.requests.filter((r) => r.method !== 'GET' && !/unwrapkey$/i.test(r.path) && r.host.includes('.vault.'))
+/** The vault writes that succeeded (a refused restore changes nothing). */
+const written = () =>
+  world.azure.requests.filter(
+    (r) => r.method !== 'GET' && !/unwrapkey$/i.test(r.path) && r.host.includes('.vault.') && r.status >= 200 && r.status < 300
+  )
 const kekUrl = (v: BackedUpVm) => `https://${SOURCE}.vault.azure.net/keys/${v.kekName}/${v.kekVersion}`
 const adeTags = (v: BackedUpVm, fileName: string, algorithm = 'RSA-OAEP') => ({
   DiskEncryptionKeyFileName: fileName,
@@ -227,6 +231,42 @@ describe('refusals: each a clear error, nothing half-restored left unsaid', () =
     },
     60_000
   )
+})
+
+describe('soft-deleted names and a BEK without a KEK', () => {
+  test('a soft-deleted KEK blocks the restore: the step names the commands; with recover-deleted both come back', async () => {
+    const v = await vm({ osType: 'Linux', lost: 'soft' })
+    const line = failed(await restore({ 'recovery-point-id': v.recoveryPointId }))
+    expect(line).toContain(`az keyvault key recover --vault-name ${SOURCE} --name ${v.kekName}`)
+    expect(line).toContain(`az keyvault key purge --vault-name ${SOURCE} --name ${v.kekName}`)
+    expect(line).toContain('recover-deleted: true')
+    expect(written()).toEqual([])
+    const result = ok(await restore({ 'recovery-point-id': v.recoveryPointId, 'recover-deleted': 'true' }))
+    expect(result.outputs['kek-restored']).toBe('true')
+    expect(result.outputs['secret-restored']).toBe('true')
+    expect(result.outputs['secret-url']).toBe(`https://${SOURCE}.vault.azure.net/secrets/${v.secretName}/${v.secretVersion}`)
+    expect(world.azure.keyVault.isKeyDeleted(SOURCE, v.kekName)).toBe(false)
+    expect(world.azure.keyVault.isSecretDeleted(SOURCE, v.secretName)).toBe(false)
+    expect(world.versions(v.secretName, SOURCE)).toHaveLength(1)
+  }, 60_000)
+
+  test('without a KEK: POST /secrets/restore, read back as a BEK; kek-url empty; a reuse run writes nothing', async () => {
+    const v = await vm({ osType: 'Linux', kek: false })
+    const result = ok(await restore({ 'recovery-point-id': v.recoveryPointId, 'subscription-id': subscriptionId }))
+    expect(result.outputs['kek-url']).toBe('')
+    expect(result.outputs['kek-restored']).toBe('false')
+    expect(result.outputs['secret-restored']).toBe('true')
+    expect(result.outputs['secret-url']).toBe(`https://${SOURCE}.vault.azure.net/secrets/${v.secretName}/${v.secretVersion}`)
+    expect(JSON.parse(result.outputs['encryption-settings']!)).not.toHaveProperty('keyEncryptionKey')
+    expect(written().map((r) => r.operation)).toEqual(['restoreSecret'])
+    const [stored] = world.versions(v.secretName, SOURCE)
+    expect(stored!.contentType).toBe('BEK')
+    expect(Buffer.from(stored!.value, 'base64').equals(v.plaintext)).toBe(true)
+    world.azure.clearLogs()
+    const again = ok(await restore({ 'recovery-point-id': v.recoveryPointId, 'if-exists': 'reuse' }))
+    expect(again.outputs['secret-restored']).toBe('false')
+    expect(written()).toEqual([])
+  }, 60_000)
 })
 
 describe('lost answers and a wrong algorithm', () => {
