@@ -68,4 +68,18 @@ describe('refusals: each a clear error, nothing half-restored left unsaid', () =
     },
     60_000
   )
+
+  test('with subscription-id, a vault ADE cannot use fails the step before anything is written', async () => {
+    const v = await vm({ osType: 'Linux' })
+    world.azure.keyVault.createVault('kv-no-ade')
+    world.azure.keyVault.grant('kv-no-ade', world.objectId, 'Key Vault Secrets Officer')
+    world.azure.keyVault.grant('kv-no-ade', world.objectId, 'Reader')
+    const subscriptionId = world.azure.keyVault.vault(SOURCE).subscriptionId
+    const line = failed(
+      await restore({ 'recovery-point-id': v.recoveryPointId, 'key-vault': 'kv-no-ade', 'subscription-id': subscriptionId })
+    )
+    expect(line).toContain('Nothing was restored: kv-no-ade: enabledForDiskEncryption is off')
+    expect(line).toContain('az keyvault update --name kv-no-ade --enabled-for-disk-encryption true')
+    expect(world.azure.requests.filter((r) => r.host.includes('.vault.') && r.method !== 'GET')).toEqual([])
+  }, 60_000)
 })

@@ -31,7 +31,7 @@ export function useRestoreWorld(): RestoreWorld {
   let ade: Ade
   beforeAll(() => {
     const kv = world.azure.keyVault
-    kv.createVault(SOURCE)
+    kv.createVault(SOURCE, { enabledForDiskEncryption: true })
     // What restore-keys needs on the vault it restores into, and Reader to find the vault IDs.
     kv.grant(SOURCE, world.objectId, 'Key Vault Crypto Officer')
     kv.grant(SOURCE, world.objectId, 'Key Vault Secrets Officer')

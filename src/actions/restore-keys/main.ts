@@ -9,7 +9,8 @@ import type { BackupKeys } from '../../ade/backup-keys.ts'
 import { LINUX_KEY_FILE_NAME, buildTags } from '../../ade/tags.ts'
 import type { OsType } from '../../ade/os-type.ts'
 import { ArmClient } from '../../arm/client.ts'
-import { findVaultId } from '../../arm/vaults.ts'
+import { vaultChecks } from '../../arm/checks.ts'
+import { findVaultId, readVault } from '../../arm/vaults.ts'
 import { type VaultRef, parseVault } from '../../keyvault/refs.ts'
 import { objectUrl, restoreFromBackup } from '../../keyvault/restore.ts'
 import { ActionableError } from '../../runner/actionable-error.ts'
@@ -34,12 +35,13 @@ export async function main(settings: RestoreSettings, session: Session): Promise
   const keyVault = settings.keyVault ?? vaultRef('key-vault', keys.secret.vaultName)
   const kekVault = settings.kekVault ?? (keys.kek ? vaultRef('kek-vault', keys.kek.vaultName) : keyVault)
   const vault = session.vaultFor([...new Set([keyVault.url, kekVault.url])])
+  // With subscription-id, ADE's vault checks run before anything is written, as the root action's do.
+  const ids = settings.arm ? await checkedVaultIds(settings, session, keyVault, kekVault, !!keys.kek) : {}
   const written: string[] = []
   try {
     const restored = keys.kek
       ? await withKek(settings, osType, keys, vault, keyVault, kekVault, written)
       : await withoutKek(settings, osType, keys, vault, keyVault, written)
-    const ids = settings.arm ? await vaultIds(settings, session, keyVault, keys.kek ? kekVault : undefined) : {}
     const report: Restored = { ...restored, ...ids }
     setOutputs(report)
     core.info(
@@ -131,14 +133,25 @@ async function withoutKek(
   }
 }
 
-async function vaultIds(settings: RestoreSettings, session: Session, keyVault: VaultRef, kekVault: VaultRef | undefined) {
+/** The vaults' resource IDs, after ADE's checks on them (disk encryption, soft delete, region…): an error fails the step, a warning is shown. */
+async function checkedVaultIds(settings: RestoreSettings, session: Session, keyVault: VaultRef, kekVault: VaultRef, withKek: boolean) {
   const arm = new ArmClient(session.credential, settings.cloud, session.connections)
   const subscriptionId = settings.arm!.subscriptionId
   const vaultId = settings.arm!.vaultId ?? (await findVaultId(arm, subscriptionId, keyVault.name))
-  const kekVaultId = kekVault
-    ? kekVault.name === keyVault.name
-      ? vaultId
-      : await findVaultId(arm, subscriptionId, kekVault.name)
-    : undefined
-  return { vaultId, ...(kekVaultId ? { kekVaultId } : {}) }
+  const sameVault = kekVault.name === keyVault.name
+  const kekVaultId = sameVault ? vaultId : await findVaultId(arm, subscriptionId, kekVault.name)
+  const [vaultResource, kekVaultResource] = await Promise.all([readVault(arm, vaultId), sameVault ? undefined : readVault(arm, kekVaultId)])
+  const checks = vaultChecks({
+    vault: vaultResource,
+    kekVault: kekVaultResource ?? vaultResource,
+    vaultName: keyVault.name,
+    kekVaultName: kekVault.name,
+    ...(settings.location ? { location: settings.location } : {})
+  })
+  for (const check of checks.filter((c) => c.level === 'warning')) core.warning(untrusted(check.message, 1000))
+  const errors = checks.filter((c) => c.level === 'error')
+  if (errors.length > 0) {
+    throw new ActionableError(`Nothing was restored: ${errors.map((c) => c.message).join(' ')}`)
+  }
+  return { vaultId, ...(withKek ? { kekVaultId } : {}) }
 }
