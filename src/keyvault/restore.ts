@@ -7,7 +7,6 @@
  */
 import * as core from '@actions/core'
 import { ActionableError } from '../runner/actionable-error.ts'
-import { describeError } from '../runner/errors.ts'
 import { untrusted } from '../runner/untrusted.ts'
 import type { BackedUpObject } from '../ade/backup-keys.ts'
 import { encodeBase64Url } from '../ade/key-bytes.ts'
@@ -86,7 +85,7 @@ export async function restoreFromBackup(
   } catch (error) {
     if (!(error instanceof VaultError)) throw error
     if (error.status === 409 && error.innerCode === 'ObjectIsDeletedButRecoverable') {
-      if (!recoverDeleted) throw softDeleted(vault, kind, ref, object)
+      if (!recoverDeleted) throw softDeleted(kind, ref, object)
       return recover(vault, kind, ref, object)
     }
     if (error.status === 409) {
@@ -148,8 +147,7 @@ function lostAnswer(error: unknown, request: string): string | undefined {
 }
 
 /** The failure for a soft-deleted name: what to run, or to re-run with recover-deleted. */
-export function softDeleted(vault: VaultClient, kind: Kind, ref: VaultRef, object: BackedUpObject): ActionableError {
-  void vault
+export function softDeleted(kind: Kind, ref: VaultRef, object: BackedUpObject): ActionableError {
   return new ActionableError(
     `A ${kind} named '${object.name}' is soft-deleted in ${ref.name}, and blocks the restore under its name. If it is the backed-up ${kind} ` +
       `(it then holds version ${object.version}), re-run with recover-deleted: true (needs ${kind}s recover: ${kind === 'key' ? 'Key Vault Crypto Officer' : 'Key Vault Secrets Officer'}) ` +
@@ -170,9 +168,4 @@ export async function recover(vault: VaultClient, kind: Kind, ref: VaultRef, obj
     `The soft-deleted ${kind} '${object.name}' was recovered in ${ref.name}, but version ${object.version}, which the backup names, is not there: ` +
       `it is another ${kind}. Restore into another vault, or delete and purge it (${az(kind, 'delete', ref, object.name)}; ${az(kind, 'purge', ref, object.name)}) and re-run.`
   )
-}
-
-/** describeError for a failure while restoring, with the vault's own words. */
-export function restoreFailure(error: unknown): string {
-  return describeError(error, {})
 }

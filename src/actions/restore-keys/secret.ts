@@ -63,7 +63,7 @@ export async function storeBek(plan: SecretPlan): Promise<SecretOutcome> {
     return { url: stored.url, outcome: 'stored' }
   } catch (error) {
     if (!(error instanceof VaultError) || error.innerCode !== 'ObjectIsDeletedButRecoverable') throw error
-    if (!plan.recoverDeleted) throw softDeleted(plan.vault, 'secret', plan.ref, plan.secret)
+    if (!plan.recoverDeleted) throw softDeleted('secret', plan.ref, plan.secret)
     await recover(plan.vault, 'secret', plan.ref, plan.secret)
     const recovered = await existingSecret(plan)
     if (!recovered)
