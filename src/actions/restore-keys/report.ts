@@ -5,6 +5,7 @@
  * summary escapes them all the same.
  */
 import * as core from '@actions/core'
+import { encryptionSettings } from '../../ade/encryption-settings.ts'
 import { escapeHtml, untrustedHtml } from '../../runner/untrusted.ts'
 
 export interface Restored {
@@ -18,12 +19,12 @@ export interface Restored {
   readonly kekVaultId?: string
 }
 
+/** The root action's encryption-settings; without a KEK, the diskEncryptionKey alone (ADE's BEK-only form). */
 export function encryptionSettingsOf(r: Restored): string | undefined {
-  if (!r.vaultId || (r.kekUrl && !r.kekVaultId)) return undefined
-  return JSON.stringify({
-    diskEncryptionKey: { secretUrl: r.secretUrl, sourceVault: { id: r.vaultId } },
-    ...(r.kekUrl ? { keyEncryptionKey: { keyUrl: r.kekUrl, sourceVault: { id: r.kekVaultId } } } : {})
-  })
+  if (!r.vaultId) return undefined
+  if (r.kekUrl)
+    return r.kekVaultId ? encryptionSettings(r.secretUrl, r.kekUrl, { vaultId: r.vaultId, kekVaultId: r.kekVaultId }) : undefined
+  return JSON.stringify({ diskEncryptionKey: { secretUrl: r.secretUrl, sourceVault: { id: r.vaultId } } })
 }
 
 export function setOutputs(r: Restored): void {
