@@ -7,6 +7,7 @@ import { describe, expect, test } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { buildBekFile } from '../../fixtures/bek-file.ts'
 import { SOURCE, writeConfigFile } from './backed-up-vm.ts'
 import { failed, useRestoreWorld } from './restore-world.ts'
 
@@ -81,5 +82,29 @@ describe('refusals: each a clear error, nothing half-restored left unsaid', () =
     expect(line).toContain('Nothing was restored: kv-no-ade: enabledForDiskEncryption is off')
     expect(line).toContain('az keyvault update --name kv-no-ade --enabled-for-disk-encryption true')
     expect(world.azure.requests.filter((r) => r.host.includes('.vault.') && r.method !== 'GET')).toEqual([])
+  }, 60_000)
+
+  test('no Backup Reader on the Recovery Services vault: the role and the command are named, nothing is read from a vault', async () => {
+    const v = await vm({ osType: 'Linux' })
+    const other = world.azure.entra.registerApp({
+      federatedCredentials: [
+        { issuer: world.azure.github.issuer, subject: 'repo:contoso/infra:ref:refs/heads/main', audiences: ['api://AzureADTokenExchange'] }
+      ]
+    })
+    const line = failed(await restore({ 'recovery-point-id': v.recoveryPointId, 'client-id': other.clientId }))
+    expect(line).toContain('AuthorizationFailed')
+    expect(line).toContain('az role assignment create --role "Backup Reader"')
+    expect(world.azure.requests.filter((r) => r.host.includes('.vault.'))).toEqual([])
+  }, 60_000)
+
+  test("Windows: a startup key whose GUID is not the secret's fails verify before storing, naming both", async () => {
+    const bek = buildBekFile({ guid: '11111111-2222-3333-4444-555555555555' })
+    const v = await vm({ osType: 'Windows', plaintext: bek.bytes, secretName: '66666666-7777-8888-9999-AAAAAAAAAAAA' })
+    const line = failed(await restore({ 'recovery-point-id': v.recoveryPointId }))
+    expect(line).toContain(
+      'it unwraps to the startup key 11111111-2222-3333-4444-555555555555.BEK, not 66666666-7777-8888-9999-AAAAAAAAAAAA.BEK'
+    )
+    expect(line).toContain('Nothing was stored')
+    expect(world.versions(v.secretName, SOURCE)).toEqual([])
   }, 60_000)
 })
