@@ -18,6 +18,7 @@ import { CLOUDS, MANAGEMENT_RESOURCE, type Cloud } from './clouds.ts'
 import { bearerToken, jsonResponse, type HostService, type ServiceRequest, type ServiceResponse } from './http-types.ts'
 import { decodeJwt, nowSec, verifyJwtSignature, type SigningKey } from './jwt.ts'
 import type { Vault } from './keyvault/vault-store.ts'
+import { RecoveryPoints } from './arm/recovery-points.ts'
 import { VirtualMachines } from './arm/virtual-machines.ts'
 import { Compute, type ComputeAccess } from './arm/compute.ts'
 
@@ -34,6 +35,8 @@ export class Arm implements HostService {
   readonly virtualMachines = new VirtualMachines()
   /** Disks, snapshots, scale sets, VM sizes and the EncryptionAtHost feature. */
   readonly compute = new Compute()
+  /** Azure Backup recovery points of encrypted VMs. */
+  readonly recoveryPoints = new RecoveryPoints()
   /** Reader assignments above the vault (a resource group or subscription ID, lower case). */
   private readonly readerScopes: Array<{ objectId: string; scope: string }> = []
   private readonly entraKey: SigningKey
@@ -125,6 +128,8 @@ export class Arm implements HostService {
     }
     const computeAnswer = this.compute.handle(req, this.virtualMachines, this.computeAccess, String(jwt.payload['oid']))
     if (computeAnswer) return { ...computeAnswer, authenticated: true }
+    const recoveryPoint = this.recoveryPoints.handle(req.method, req.path, String(jwt.payload['oid']))
+    if (recoveryPoint) return { ...recoveryPoint, authenticated: true }
     const vmAnswer = this.virtualMachines.handle(req.method, req.path, req.query, req.body)
     if (vmAnswer) return { ...vmAnswer, authenticated: true }
     const vaultAnswer = this.vaultRequest(req.method, path, req.query, cloudOfArmHost(req.hostname)!, String(jwt.payload['oid']))

@@ -10,3 +10,7 @@ export type VaultOperation =
   | 'listSecrets'
   | 'listSecretVersions'
   | 'listKeyVersions'
+  | 'restoreKey'
+  | 'restoreSecret'
+  | 'recoverKey'
+  | 'recoverSecret'

@@ -47,5 +47,13 @@ export function requestLabel(operation: VaultOperation, method: string, url: str
       return `list of the versions of secret ${which}`
     case 'listKeyVersions':
       return `list of the versions of key ${which}`
+    case 'restoreKey':
+      return 'key restore request'
+    case 'restoreSecret':
+      return 'secret restore request'
+    case 'recoverKey':
+      return `recovery of deleted key ${which}`
+    case 'recoverSecret':
+      return `recovery of deleted secret ${which}`
   }
 }

@@ -27,14 +27,14 @@ const MAX_PARALLEL = 64
 
 /** key-vault, environment, sign-in, max-parallel and timeout-seconds (and the proxy variables): what every action here reads first. */
 export function getCommonSettings(input: ReadInput = actionInput): CommonSettings {
-  // A proxy URL no HTTP stack here can parse fails now, naming the variable, not half-way through the step.
-  checkProxyEnvironment()
   const cloud = parseCloud(input('environment'))
   return { vault: parseVault('key-vault', input('key-vault'), cloud), ...getRunSettings(input, cloud) }
 }
 
 /** environment, sign-in, max-parallel and timeout-seconds, for an action without key-vault. */
 export function getRunSettings(input: ReadInput = actionInput, cloud = parseCloud(input('environment'))): RunSettings {
+  // A proxy URL no HTTP stack here can parse fails now, naming the variable, not half-way through the step.
+  checkProxyEnvironment()
   return {
     cloud,
     auth: parseAuth(input('client-id'), input('tenant-id'), input('audience')),
