@@ -1,5 +1,6 @@
 // Tiny Azure Resource Manager stand-in: what `az login --service-principal` reads afterwards, virtual
-// machines for `az vm encryption enable` (emulator/arm/virtual-machines.ts), and the
+// machines for `az vm encryption enable` (emulator/arm/virtual-machines.ts), the Compute lists an
+// estate is read through (emulator/arm/compute.ts: Reader on the subscription), and the
 // Key Vault vault resources (by ID, by `$filter`, and the caller's permissions on them), in all three clouds.
 import {
   armError,
@@ -17,7 +18,9 @@ import { CLOUDS, MANAGEMENT_RESOURCE, type Cloud } from './clouds.ts'
 import { bearerToken, jsonResponse, type HostService, type ServiceRequest, type ServiceResponse } from './http-types.ts'
 import { decodeJwt, nowSec, verifyJwtSignature, type SigningKey } from './jwt.ts'
 import type { Vault } from './keyvault/vault-store.ts'
+import { RecoveryPoints } from './arm/recovery-points.ts'
 import { VirtualMachines } from './arm/virtual-machines.ts'
+import { Compute, type ComputeAccess } from './arm/compute.ts'
 
 export interface Subscription {
   subscriptionId: string
@@ -30,6 +33,10 @@ export class Arm implements HostService {
   readonly subscriptions: Subscription[] = []
   /** Virtual machines and their extensions, for `az vm encryption enable`. */
   readonly virtualMachines = new VirtualMachines()
+  /** Disks, snapshots, scale sets, VM sizes and the EncryptionAtHost feature. */
+  readonly compute = new Compute()
+  /** Azure Backup recovery points of encrypted VMs. */
+  readonly recoveryPoints = new RecoveryPoints()
   /** Reader assignments above the vault (a resource group or subscription ID, lower case). */
   private readonly readerScopes: Array<{ objectId: string; scope: string }> = []
   private readonly entraKey: SigningKey
@@ -119,6 +126,10 @@ export class Arm implements HostService {
         operation: 'listTenants'
       }
     }
+    const computeAnswer = this.compute.handle(req, this.virtualMachines, this.computeAccess, String(jwt.payload['oid']))
+    if (computeAnswer) return { ...computeAnswer, authenticated: true }
+    const recoveryPoint = this.recoveryPoints.handle(req.method, req.path, String(jwt.payload['oid']))
+    if (recoveryPoint) return { ...recoveryPoint, authenticated: true }
     const vmAnswer = this.virtualMachines.handle(req.method, req.path, req.query, req.body)
     if (vmAnswer) return { ...vmAnswer, authenticated: true }
     const vaultAnswer = this.vaultRequest(req.method, path, req.query, cloudOfArmHost(req.hostname)!, String(jwt.payload['oid']))
@@ -126,6 +137,17 @@ export class Arm implements HostService {
     return jsonResponse(404, {
       error: { code: 'InvalidResourceType', message: `The resource type could not be found for path '${req.path}'.` }
     })
+  }
+
+  private readonly computeAccess: ComputeAccess = {
+    subscriptionExists: (sub) =>
+      this.subscriptions.some((s) => s.subscriptionId.toLowerCase() === sub) ||
+      this.virtualMachines.vms.some((vm) => vm.subscriptionId.toLowerCase() === sub) ||
+      this.compute.disks.some((d) => d.subscriptionId.toLowerCase() === sub),
+    canRead: (oid, scope) => {
+      const target = scope.toLowerCase()
+      return this.readerScopes.some((r) => r.objectId === oid && (target === r.scope || target.startsWith(`${r.scope}/`)))
+    }
   }
 
   private vaultRequest(method: string, path: string, query: URLSearchParams, cloud: Cloud, oid: string): ServiceResponse | undefined {

@@ -7,12 +7,15 @@ import { fileURLToPath } from 'node:url'
 import { startLocalAzure } from './index.ts'
 import { localActionEnv } from './local-action-env.ts'
 import { provisionBekVault } from './provision.ts'
+import { ESTATE_GROUP, ESTATE_VAULT, provisionDemoEstate } from './estate.ts'
 
 const azure = await startLocalAzure({
   latencyMs: Number(process.env['LOCAL_AZURE_LATENCY_MS'] ?? 0),
   throttling: process.env['LOCAL_AZURE_THROTTLING'] === '1'
 })
 const demo = await provisionBekVault(azure, { vault: 'bek-demo' })
+// The estate action's demo: ADE VMs, disks, a snapshot and a scale set the same app may read.
+const estate = await provisionDemoEstate(azure, { objectId: demo.objectId })
 
 // Absolute paths, so that the command works from any directory; and this Node (24, from the
 // `node` devDependency under npm run), not whatever `node` the second terminal finds.
@@ -35,6 +38,8 @@ const lines = [
   `#   KEK        ${demo.kekId}  (RSA-3072)`,
   `#   app        client id ${demo.clientId}, object id ${demo.objectId}`,
   `#   federated  ${azure.github.issuer}  sub=${demo.subject}`,
+  `#   estate     subscription ${estate.subscriptionId}, resource group ${ESTATE_GROUP}, vault ${ESTATE_VAULT} (for dist/estate/index.js:`,
+  `#              INPUT_SUBSCRIPTION-IDS=${estate.subscriptionId} with the same client-id and tenant-id)`,
   '',
   '# To run the action against them, paste what follows into a second terminal (any directory), as often as you like:',
   ...Object.entries(azure.env()).map(([k, v]) => `export ${k}=${q(v)}`),

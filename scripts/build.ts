@@ -14,7 +14,9 @@ export const BUNDLES: ReadonlyArray<{ readonly entry: string; readonly out: stri
   { entry: 'src/actions/create/index.ts', out: 'dist' },
   { entry: 'src/actions/post/index.ts', out: 'dist/post' },
   { entry: 'src/actions/inventory/index.ts', out: 'dist/inventory' },
-  { entry: 'src/actions/rewrap/index.ts', out: 'dist/rewrap' }
+  { entry: 'src/actions/rewrap/index.ts', out: 'dist/rewrap' },
+  { entry: 'src/actions/estate/index.ts', out: 'dist/estate' },
+  { entry: 'src/actions/restore-keys/index.ts', out: 'dist/restore-keys' }
 ]
 
 /**

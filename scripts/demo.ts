@@ -6,12 +6,14 @@
  */
 import { constants, createHash, createPrivateKey, privateDecrypt } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { startAde } from '../emulator/ade.ts'
+import { fileURLToPath } from 'node:url'
+import { startAde, type Ade } from '../emulator/ade.ts'
 import { proxyClient } from '../emulator/http-client.ts'
 import { startLocalAzure } from '../emulator/index.ts'
-import { provisionBekVault } from '../emulator/provision.ts'
+import { provisionBekVault, type BekVault } from '../emulator/provision.ts'
 import { runAction } from '../emulator/runner.ts'
 
+const RESTORE_ENTRY = fileURLToPath(new URL('../dist/restore-keys/index.js', import.meta.url))
 const VAULT = 'bek-demo'
 const KEK = 'disk-kek'
 const say = (title: string): void => console.log(`\n\u25b6 ${title}`)
@@ -20,6 +22,47 @@ const fingerprint = (bytes: Buffer): string => createHash('sha256').update(bytes
 
 say('Starting local stand-ins of Entra ID, Key Vault and GitHub OIDC (reached by their real host names through a local proxy)')
 const azure = await startLocalAzure()
+
+/** Azure Backup takes the VM's keys, both are lost, restore-keys brings them back, and the VM boots again. */
+async function restoreFromBackup(secretName: string, demo: BekVault, key: Buffer, ade: Ade): Promise<void> {
+  say('Azure Backup: a recovery point of the VM takes its KEK (a Key Vault backup) and its wrapped BEK; then both are deleted and purged')
+  const vault = azure.keyVault.vault(VAULT)
+  const recoveryPointId = azure.arm.recoveryPoints.add({
+    subscriptionId: vault.subscriptionId,
+    resourceGroup: 'rg-backup',
+    vault: 'rsv-demo',
+    vmName: 'vm-demo',
+    osType: 'Linux',
+    secret: { vault, name: secretName },
+    kek: { vault, name: KEK }
+  })
+  azure.arm.recoveryPoints.grantBackupReader(recoveryPointId, demo.objectId)
+  azure.keyVault.grant(VAULT, demo.objectId, 'Key Vault Crypto Officer')
+  azure.keyVault.deleteSecret(VAULT, secretName)
+  azure.keyVault.purgeSecret(VAULT, secretName)
+  azure.keyVault.deleteKey(VAULT, KEK)
+  azure.keyVault.purgeKey(VAULT, KEK)
+  console.log(
+    indent(`recovery point ${recoveryPointId}\nsecret and KEK purged: ${azure.keyVault.getKey(VAULT, KEK) === undefined ? 'yes' : 'no'}`)
+  )
+
+  say('Running dist/restore-keys/index.js with recovery-point-id, as the runner would')
+  azure.clearLogs()
+  const inputs = { 'recovery-point-id': recoveryPointId, 'client-id': demo.clientId, 'tenant-id': demo.tenantId }
+  const restored = await runAction({ localAzure: azure, entry: RESTORE_ENTRY, inputs })
+  console.log(indent(restored.stdout.replace(/^::(?:add-mask|debug)::.*\n/gm, '') + restored.stderr))
+  if (restored.exitCode !== 0) throw new Error(`restore-keys failed (exit ${restored.exitCode})`)
+  console.log(indent(`requests: ${azure.requests.map((r) => r.operation ?? r.path).join(', ')}`))
+  for (const name of ['kek-url', 'secret-url', 'kek-restored', 'secret-restored'])
+    console.log(indent(`${name.padEnd(15)} ${restored.outputs[name]}`))
+
+  say('At boot again, from the restored keys (the ADE stand-in)')
+  const file = await ade.boot({ secretUrl: restored.outputs['secret-url']!, keyUrl: restored.outputs['kek-url']! }, { osType: 'linux' })
+  const atBoot = await readFile(file.path)
+  console.log(indent(atBoot.equals(key) ? `wrote ${file.fileName}: the same key as before the loss ✓` : 'MISMATCH ✗'))
+  if (!atBoot.equals(key)) process.exitCode = 1
+  atBoot.fill(0)
+}
 try {
   const demo = await provisionBekVault(azure, { vault: VAULT, kek: KEK })
   console.log(
@@ -93,6 +136,7 @@ try {
       )
       if (!atBoot.equals(byKek)) process.exitCode = 1
       atBoot.fill(0)
+      await restoreFromBackup(result.outputs['secret-name']!, demo, byKek, ade)
     } finally {
       await ade.close()
     }

@@ -26,6 +26,7 @@ function findOperation(operationId: string): { spec: Record<string, any>; path: 
 
 let f: Fixture
 const versions: Record<string, string> = {}
+const blobs: Record<string, string> = {}
 beforeAll(async () => {
   f = await setup({}, 'myvault')
   f.az.keyVault.grant('myvault', f.objectId, 'Key Vault Administrator')
@@ -38,6 +39,21 @@ beforeAll(async () => {
   await put('listsecretversionstest', 'v1')
   await put('listsecretversionstest', 'v2')
   await put('GetDeletedSecretTest', 'gone')
+  // Backup and restore: the examples' blobs come from a real vault, so the restores replay a blob
+  // of this vault's own, of an object made, backed up and purged here under the example's name.
+  await f.az.keyVault.createKey('myvault', 'testkey')
+  await put('testsecret', 'to back up')
+  const nbf = new Date(1262332800 * 1000)
+  const exp = new Date(1893484800 * 1000)
+  await f.az.keyVault.createKey('myvault', 'KeyBackupRestoreTest', { enabled: false, nbf, exp })
+  blobs['RestoreKey'] = f.az.keyVault.backup('myvault', 'key', 'KeyBackupRestoreTest')
+  f.az.keyVault.deleteKey('myvault', 'KeyBackupRestoreTest')
+  f.az.keyVault.purgeKey('myvault', 'KeyBackupRestoreTest')
+  const attributes = { enabled: true, nbf: 1262332800, exp: 1893484800 }
+  await f.kv('PUT', '/secrets/SecretBackupRestoreTest', { body: { value: 'restored', contentType: 'text', attributes } })
+  blobs['RestoreSecret'] = f.az.keyVault.backup('myvault', 'secret', 'SecretBackupRestoreTest')
+  f.az.keyVault.deleteSecret('myvault', 'SecretBackupRestoreTest')
+  f.az.keyVault.purgeSecret('myvault', 'SecretBackupRestoreTest')
 })
 afterAll(async () => {
   await f.close()
@@ -46,11 +62,15 @@ afterAll(async () => {
 describe('Key Vault REST spec examples', () => {
   test('every example file is covered', () => {
     expect(examples.map((e) => e.file).sort()).toEqual([
+      'BackupKey-example.json',
+      'BackupSecret-example.json',
       'CreateKey-example.json',
       'DeleteSecret-example.json',
       'GetKey-example.json',
       'GetSecret-example.json',
       'GetSecretVersions-example.json',
+      'RestoreKey-example.json',
+      'RestoreSecret-example.json',
       'SetSecret-example.json',
       'unwrapKey-example.json',
       'wrapKey-example.json'
@@ -77,6 +97,7 @@ describe('Key Vault REST spec examples', () => {
       const wrapped = await f.kv('POST', `/keys/${name}/wrapkey`, { body: { alg: body.alg, value: expected.value } })
       body = { ...body, value: wrapped.json.value }
     }
+    if (blobs[example['operationId']]) body = { value: blobs[example['operationId']] }
     const res = await f.http.request(method, url, {
       headers: { authorization: `Bearer ${await f.vaultToken()}` },
       ...(body !== undefined ? { body } : {})
@@ -86,6 +107,14 @@ describe('Key Vault REST spec examples', () => {
     expect(validate(res.json, schema, spec)).toEqual([])
     expect(shapeDiff(expected, res.json)).toEqual([])
     if (example['operationId'] === 'unwrapKey') expect(res.json.value).toBe(expected.value)
+    // A backup blob is opaque, but carries the same header as the real ones (a length byte, then the kind).
+    if (example['operationId'].startsWith('Backup')) {
+      const header = (value: string) => {
+        const bytes = Buffer.from(value, 'base64url')
+        return bytes.subarray(0, 1 + bytes[0]!).toString('latin1')
+      }
+      expect(header(res.json.value)).toBe(header(expected.value))
+    }
     // Identifiers have the same layout; only generated versions differ.
     const norm = (s: string) =>
       s
@@ -109,5 +138,50 @@ describe('Key Vault REST spec examples', () => {
     })
     expect(rbac.status).toBe(403)
     expect(validate(rbac.json, { $ref: '#/definitions/KeyVaultError' }, keysSpec)).toEqual([])
+  })
+})
+
+describe('Recovery Services REST spec example', () => {
+  test("RecoveryPoints_Get.json: an encrypted VM's recovery point, with keyAndSecret", async () => {
+    const dir = fileURLToPath(new URL('../../emulator/spec/recoveryservicesbackup-2024-10-01/examples/', import.meta.url))
+    const example = JSON.parse(readFileSync(`${dir}RecoveryPoints_Get.json`, 'utf8')) as Record<string, any>
+    const vault = f.az.keyVault.vault('myvault')
+    await f.az.keyVault.createKey('myvault', 'rp-kek')
+    f.az.keyVault.setSecret('myvault', 'rp-bek', { value: 'd3JhcHBlZA', contentType: 'Wrapped BEK' })
+    const id = f.az.arm.recoveryPoints.add({
+      subscriptionId: vault.subscriptionId,
+      resourceGroup: 'rshhtestmdvmrg',
+      vault: 'rshvault',
+      vmName: 'rshmdvmsmall',
+      osType: 'Linux',
+      secret: { vault, name: 'rp-bek' },
+      kek: { vault, name: 'rp-kek' }
+    })
+    f.az.arm.recoveryPoints.grantBackupReader(id, f.objectId)
+    const token = await f.token({
+      grant_type: 'client_credentials',
+      client_id: f.clientId,
+      scope: 'https://management.azure.com/.default',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: f.az.github.mint()
+    })
+    const url = `https://management.azure.com${id}?api-version=${example['parameters']['api-version']}`
+    const res = await f.http.request('GET', url, { headers: { authorization: `Bearer ${token.json.access_token}` } })
+    expect(res.status).toBe(200)
+    const expected = example['responses']['200'].body
+    expect(shapeDiff(expected, res.json)).toEqual([])
+    const layout = (s: string) =>
+      s.replace(/\/subscriptions\/[^/]+/, '/subscriptions/<s>').replace(/\/recoveryPoints\/\d+$/, '/recoveryPoints/<rp>')
+    expect(layout(res.json.id)).toBe(layout(expected.id))
+    expect(res.json.type).toBe(expected.type)
+    const { kekDetails, bekDetails, encryptionMechanism } = res.json.properties.keyAndSecret
+    expect(encryptionMechanism).toBe('KekAndBek')
+    expect(Object.keys(kekDetails).sort()).toEqual(['keyBackupData', 'keyUrl', 'keyVaultId'])
+    expect(Object.keys(bekDetails).sort()).toEqual(['secretData', 'secretUrl', 'secretVaultId'])
+    // Azure Backup gives the key backup as standard base64: the bytes of the vault's base64url blob.
+    expect(kekDetails.keyBackupData).toMatch(/^[A-Za-z0-9+/]+=*$/)
+    expect(Buffer.from(kekDetails.keyBackupData, 'base64').subarray(1, 39).toString()).toBe('AzureKeyVaultKeyBackupV1.microsoft.com')
+    expect(bekDetails.secretData).toBe('d3JhcHBlZA')
+    expect(res.json.properties.osType).toBe('Linux')
   })
 })

@@ -2,6 +2,8 @@
 // access policies, firewall, Azure Policy), plus readers for asserting on vault state.
 import { randomUUID } from 'node:crypto'
 import { CLOUDS, type CloudName } from '../clouds.ts'
+import { backupBlob } from './backup.ts'
+import { softDeleteKey } from './deleted-keys.ts'
 import { addKeyVersion, keyBundle } from './keys.ts'
 import { ROLES } from './permissions.ts'
 import { SECRET_EXPIRY_POLICY, secretBundle } from './secrets.ts'
@@ -266,5 +268,23 @@ export class KeyVaultAdmin {
 
   purgeSecret(vaultName: string, name: string): void {
     this.vault(vaultName).secrets.delete(name.toLowerCase())
+  }
+
+  /** POST /keys/{name}/backup's (or, with 'secret', /secrets/{name}/backup's) blob, base64url, as Azure Backup takes it. */
+  backup(vaultName: string, kind: 'key' | 'secret', name: string): string {
+    return backupBlob(this.vault(vaultName), kind, name)
+  }
+
+  /** Soft-deletes (or deletes, when soft delete is off) like DELETE /keys/{name}. */
+  deleteKey(vaultName: string, name: string): void {
+    if (!softDeleteKey(this.vault(vaultName), name)) throw new Error(`emulator: no active key '${name}'`)
+  }
+
+  purgeKey(vaultName: string, name: string): void {
+    this.vault(vaultName).keys.delete(name.toLowerCase())
+  }
+
+  isKeyDeleted(vaultName: string, name: string): boolean {
+    return !!this.vault(vaultName).keys.get(name.toLowerCase())?.deleted
   }
 }

@@ -49,7 +49,7 @@ export function keyBundle(vault: Vault, entry: KeyEntry, kv: KeyVersion): Record
 
 export function findKey(vault: Vault, name: string, version?: string): { entry: KeyEntry; kv: KeyVersion } | undefined {
   const entry = vault.keys.get(name.toLowerCase())
-  if (!entry) return undefined
+  if (!entry || entry.deleted) return undefined
   const kv = version ? entry.versions.find((v) => v.version === version.toLowerCase()) : currentKey(entry)
   return kv ? { entry, kv } : undefined
 }
@@ -62,7 +62,7 @@ export function getKey(ctx: KeyContext): ServiceResponse {
 
 export function listKeyVersions(ctx: KeyContext, basePath: string): ServiceResponse {
   const entry = ctx.vault.keys.get(ctx.name.toLowerCase())
-  if (!entry) return keyNotFound(ctx.name)
+  if (!entry || entry.deleted) return keyNotFound(ctx.name)
   const items = entry.versions.map((kv) => ({
     kid: keyId(ctx.vault, entry, kv),
     attributes: attributesOf(ctx.vault, kv),
@@ -72,10 +72,12 @@ export function listKeyVersions(ctx: KeyContext, basePath: string): ServiceRespo
 }
 
 export function listKeys(ctx: KeyContext, basePath: string): ServiceResponse {
-  const items = [...ctx.vault.keys.values()].map((entry) => {
-    const kv = currentKey(entry)
-    return { kid: keyId(ctx.vault, entry), attributes: attributesOf(ctx.vault, kv), ...(kv.tags ? { tags: kv.tags } : {}) }
-  })
+  const items = [...ctx.vault.keys.values()]
+    .filter((entry) => !entry.deleted)
+    .map((entry) => {
+      const kv = currentKey(entry)
+      return { kid: keyId(ctx.vault, entry), attributes: attributesOf(ctx.vault, kv), ...(kv.tags ? { tags: kv.tags } : {}) }
+    })
   return pageOf(items, ctx.query, `${vaultUrl(ctx.vault)}:443${basePath}`)
 }
 

@@ -27,6 +27,13 @@ export type Operation =
   | 'listDeletedSecrets'
   | 'recoverSecret'
   | 'purgeSecret'
+  | 'backupKey'
+  | 'restoreKey'
+  | 'getDeletedKey'
+  | 'recoverKey'
+  | 'purgeKey'
+  | 'backupSecret'
+  | 'restoreSecret'
 
 interface Requirement {
   /** RBAC data action, without the 'Microsoft.KeyVault/vaults/' prefix. */
@@ -57,7 +64,14 @@ const REQUIREMENTS: Record<Operation, Requirement> = {
   getDeletedSecret: { action: 'deletedSecrets/read', policy: ['secrets', 'list'] },
   listDeletedSecrets: { action: 'deletedSecrets/read', policy: ['secrets', 'list'] },
   recoverSecret: { action: 'deletedSecrets/recover/action', policy: ['secrets', 'recover'] },
-  purgeSecret: { action: 'deletedSecrets/delete', policy: ['secrets', 'purge'] }
+  purgeSecret: { action: 'deletedSecrets/delete', policy: ['secrets', 'purge'] },
+  backupKey: { action: 'keys/backup/action', policy: ['keys', 'backup'] },
+  restoreKey: { action: 'keys/restore/action', policy: ['keys', 'restore'] },
+  getDeletedKey: { action: 'deletedKeys/read', policy: ['keys', 'list'] },
+  recoverKey: { action: 'deletedKeys/recover/action', policy: ['keys', 'recover'] },
+  purgeKey: { action: 'deletedKeys/delete', policy: ['keys', 'purge'] },
+  backupSecret: { action: 'secrets/backup/action', policy: ['secrets', 'backup'] },
+  restoreSecret: { action: 'secrets/restore/action', policy: ['secrets', 'restore'] }
 }
 
 const KEY_CRYPTO = [
@@ -75,6 +89,11 @@ const ALL_KEYS = [
   'keys/delete',
   'keys/update/action',
   'keys/rotate/action',
+  'keys/backup/action',
+  'keys/restore/action',
+  'deletedKeys/read',
+  'deletedKeys/recover/action',
+  'deletedKeys/delete',
   ...KEY_CRYPTO
 ]
 const ALL_SECRETS = [
@@ -83,6 +102,8 @@ const ALL_SECRETS = [
   'secrets/readMetadata/action',
   'secrets/delete',
   'secrets/update/action',
+  'secrets/backup/action',
+  'secrets/restore/action',
   'deletedSecrets/read',
   'deletedSecrets/recover/action',
   'deletedSecrets/delete'

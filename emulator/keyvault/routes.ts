@@ -27,6 +27,9 @@ export function matchRoute(method: string, rawPath: string): Route | undefined {
     if (method === 'GET' && seg.length === 3 && third === 'versions')
       return { op: 'listKeyVersions', name: origName!, basePath: `/keys/${origName}/versions` }
     if (method === 'GET' && seg.length === 3) return { op: 'getKey', name: origName!, version: seg[2]!, basePath: base }
+    if (method === 'POST' && seg.length === 2 && name === 'restore') return { op: 'restoreKey', basePath: base }
+    if (method === 'POST' && seg.length === 3 && third === 'backup') return { op: 'backupKey', name: origName!, basePath: base }
+    if (method === 'DELETE' && seg.length === 2) return { op: 'deleteKey', name: origName!, basePath: base }
     if (method === 'POST' && seg.length === 3 && third === 'create') return { op: 'createKey', name: origName!, basePath: base }
     if (method === 'PUT' && seg.length === 2) return { op: 'importKey', name: origName!, basePath: base }
     if (method === 'POST' && seg.length === 3 && third === 'rotate') return { op: 'rotateKey', name: origName!, basePath: base }
@@ -40,6 +43,8 @@ export function matchRoute(method: string, rawPath: string): Route | undefined {
   }
   if (collection === 'secrets') {
     if (seg.length === 1) return method === 'GET' ? { op: 'listSecrets', basePath: '/secrets' } : undefined
+    if (method === 'POST' && seg.length === 2 && name === 'restore') return { op: 'restoreSecret', basePath: base }
+    if (method === 'POST' && seg.length === 3 && third === 'backup') return { op: 'backupSecret', name: origName!, basePath: base }
     if (method === 'PUT' && seg.length === 2) return { op: 'setSecret', name: origName!, basePath: base }
     if (method === 'DELETE' && seg.length === 2) return { op: 'deleteSecret', name: origName!, basePath: base }
     if (method === 'GET' && seg.length === 2) return { op: 'getSecret', name: origName!, basePath: base }
@@ -58,6 +63,11 @@ export function matchRoute(method: string, rawPath: string): Route | undefined {
     if (method === 'POST' && seg.length === 3 && third === 'recover') return { op: 'recoverSecret', name: origName!, basePath: base }
     return undefined
   }
-  void name
+  if (collection === 'deletedkeys') {
+    if (method === 'GET' && seg.length === 2) return { op: 'getDeletedKey', name: origName!, basePath: base }
+    if (method === 'DELETE' && seg.length === 2) return { op: 'purgeKey', name: origName!, basePath: base }
+    if (method === 'POST' && seg.length === 3 && third === 'recover') return { op: 'recoverKey', name: origName!, basePath: base }
+    return undefined
+  }
   return undefined
 }

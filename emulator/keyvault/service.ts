@@ -5,6 +5,8 @@ import type { SigningKey } from '../jwt.ts'
 import { checkApiVersion } from './api-version.ts'
 import { authenticate } from './auth.ts'
 import { CLIENT_ADDRESS, badParameter, kvError } from './errors.ts'
+import * as backup from './backup.ts'
+import * as deletedKeys from './deleted-keys.ts'
 import * as keys from './keys.ts'
 import { authorize, type Operation } from './permissions.ts'
 import { matchRoute } from './routes.ts'
@@ -100,7 +102,7 @@ export class KeyVaultService implements HostService {
       } catch {
         return tag(badParameter('The request body is not valid JSON.'), true)
       }
-    } else if (['setSecret', 'createKey', 'importKey', ...KEY_CRYPTO].includes(route.op)) {
+    } else if (['setSecret', 'createKey', 'importKey', 'restoreKey', 'restoreSecret', ...KEY_CRYPTO].includes(route.op)) {
       return tag(badParameter('The request body is required for this operation.'), true)
     }
     const ctx = { vault, name: route.name ?? '', ...(route.version ? { version: route.version } : {}), body, query: req.query }
@@ -125,9 +127,9 @@ export class KeyVaultService implements HostService {
       case 'listKeyVersions':
         return keys.listKeyVersions(ctx, basePath)
       case 'createKey':
-        return keys.createKey(ctx)
+        return deletedKeys.deletedKeyConflict(ctx.vault, ctx.name) ?? keys.createKey(ctx)
       case 'importKey':
-        return keys.importKey(ctx)
+        return deletedKeys.deletedKeyConflict(ctx.vault, ctx.name) ?? keys.importKey(ctx)
       case 'rotateKey':
         return keys.rotateKey(ctx)
       case 'updateKey':
@@ -158,7 +160,21 @@ export class KeyVaultService implements HostService {
       case 'purgeSecret':
         return secrets.purgeSecret(ctx)
       case 'deleteKey':
-        return kvError(501, 'NotImplemented', 'Deleting keys is not emulated.')
+        return deletedKeys.deleteKey(ctx)
+      case 'getDeletedKey':
+        return deletedKeys.getDeletedKey(ctx)
+      case 'recoverKey':
+        return deletedKeys.recoverKey(ctx)
+      case 'purgeKey':
+        return deletedKeys.purgeKey(ctx)
+      case 'backupKey':
+        return backup.backupKey(ctx)
+      case 'restoreKey':
+        return backup.restoreKey(ctx)
+      case 'backupSecret':
+        return backup.backupSecret(ctx)
+      case 'restoreSecret':
+        return backup.restoreSecret(ctx)
     }
   }
 }

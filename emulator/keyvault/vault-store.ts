@@ -31,6 +31,7 @@ export interface KeyVersion {
 export interface KeyEntry {
   name: string
   versions: KeyVersion[]
+  deleted?: { deletedDate: number; scheduledPurgeDate: number }
 }
 
 export interface SecretVersion {

@@ -46,17 +46,50 @@ export class ArmClient {
 
   /** GETs `path` (from the endpoint, query included except api-version); non-2xx throws ArmError. */
   async get<T>(path: string, apiVersion: string): Promise<T> {
-    const url = `${this.#endpoint}${path}${path.includes('?') ? '&' : '?'}api-version=${apiVersion}`
+    return this.#get<T>(`${this.#endpoint}${path}${path.includes('?') ? '&' : '?'}api-version=${apiVersion}`)
+  }
+
+  /**
+   * GETs a list's nextLink as Resource Manager gave it (api-version and skip token included),
+   * only when it points back at this endpoint: the link comes from an answer, the token must not follow it elsewhere.
+   */
+  async getNextLink<T>(link: string): Promise<T> {
+    let url: URL | undefined
+    try {
+      url = new URL(link)
+    } catch {
+      url = undefined
+    }
+    const endpoint = new URL(this.#endpoint)
+    if (!url || url.protocol !== 'https:' || url.host !== endpoint.host || url.username || url.password) {
+      throw new ArmError(
+        0,
+        'NextLinkRefused',
+        `Azure Resource Manager answered with a nextLink '${untrusted(link, 200)}' that leaves ${endpoint.host}; refusing to follow it.`
+      )
+    }
+    return this.#get<T>(url.href)
+  }
+
+  async #get<T>(url: string): Promise<T> {
     const request = createPipelineRequest({ url, method: 'GET' })
     request.agent = this.#connections.agentFor(new URL(this.#endpoint).hostname)
     const response = await this.#pipeline.sendRequest(this.#httpClient, request)
-    core.debug(`GET ${url} -> ${response.status}`)
+    core.debug(`GET ${untrusted(url)} -> ${response.status}`)
     const text = response.bodyAsText ?? ''
     if (response.status >= 300) {
       const error = parseError(text)
       throw new ArmError(response.status, error.code ?? '', error.message ?? text.slice(0, 300))
     }
-    return JSON.parse(text) as T
+    try {
+      return JSON.parse(text) as T
+    } catch {
+      throw new ArmError(
+        response.status,
+        'UnreadableAnswer',
+        `Azure Resource Manager's answer to GET ${untrusted(url)} is not JSON; re-run the step.`
+      )
+    }
   }
 }
 

@@ -11,9 +11,12 @@ import { untrusted } from '../runner/untrusted.ts'
 
 export class VaultNotFoundError extends ActionableError {}
 
-/** `vaultUrl`: the key-vault input's URL; any other vault came from kek-url. */
+/**
+ * `vaultUrl`: the key-vault input's URL; any other vault came from kek-url. Empty for an action
+ * without key-vault (the estate), whose vaults come from the disks' settings.
+ */
 export function vaultNotFoundPolicy(cloud: Cloud, vaultUrl: string): PipelinePolicy {
-  const inputHost = new URL(vaultUrl).hostname
+  const inputHost = vaultUrl ? new URL(vaultUrl).hostname : undefined
   return {
     name: 'vaultNotFound',
     async sendRequest(request, next) {
@@ -22,10 +25,10 @@ export function vaultNotFoundPolicy(cloud: Cloud, vaultUrl: string): PipelinePol
       } catch (error) {
         if (!isRestError(error) || error.code !== 'ENOTFOUND') throw error
         const host = new URL(request.url).hostname
-        const input = host === inputHost ? 'key-vault' : 'kek-url'
+        const input = inputHost === undefined ? undefined : host === inputHost ? 'key-vault' : 'kek-url'
         const name = host.endsWith(`.${cloud.vaultSuffix}`) ? host.slice(0, -cloud.vaultSuffix.length - 1) : host
         throw new VaultNotFoundError(
-          `Input '${input}': vault '${untrusted(name)}' was not found in ${cloud.name} (${untrusted(host)} does not resolve). ` +
+          `${input ? `Input '${input}': vault` : 'The vault'} '${untrusted(name)}' was not found in ${cloud.name} (${untrusted(host)} does not resolve). ` +
             `Check the name (az keyvault list --query "[].name"), or set environment if the vault is in another cloud.`
         )
       }

@@ -1,4 +1,16 @@
 /** What the action does in Key Vault; errors name it to say which permission is missing. */
 /** `unwrapStored`: an unwrap of a BEK already in the vault (the rewrap's first step), not the verify of a new wrap. */
 export type VaultOperation =
-  'getKey' | 'wrapKey' | 'unwrapKey' | 'unwrapStored' | 'getSecret' | 'setSecret' | 'listSecrets' | 'listSecretVersions'
+  | 'getKey'
+  | 'wrapKey'
+  | 'unwrapKey'
+  | 'unwrapStored'
+  | 'getSecret'
+  | 'setSecret'
+  | 'listSecrets'
+  | 'listSecretVersions'
+  | 'listKeyVersions'
+  | 'restoreKey'
+  | 'restoreSecret'
+  | 'recoverKey'
+  | 'recoverSecret'

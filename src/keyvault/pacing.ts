@@ -8,6 +8,8 @@
 const SHARE = 0.95
 const WINDOW_SECONDS = 10
 const SECRET_CREATES_PER_WINDOW = 300
+/** Reads of secret and key versions and lists: "all transactions" of a vault, RSA-2048 software keys' GET. */
+const READS_PER_WINDOW = 4000
 
 /** RSA operations (wrap, unwrap) per 10 s for one vault, by key type and size. */
 const KEY_OPS_PER_WINDOW: Readonly<Record<'software' | 'hsm', Readonly<Record<number, number>>>> = {
@@ -78,4 +80,15 @@ export class VaultPacer {
     const perWindow = table[kek.bits] ?? table[4096]
     this.keyOperations.setRate(rateFor(perWindow, burstFor(KEY_OPS_PER_WINDOW.hsm[4096])))
   }
+}
+
+/** Reads (GETs and list pages) of one vault. */
+export function readBucket(): TokenBucket {
+  return bucketFor(READS_PER_WINDOW)
+}
+
+/** Unwraps in one vault, at the pace of the slowest of its KEKs (unknown ones count as the slowest kind). */
+export function unwrapBucket(keks: ReadonlyArray<{ hsm: boolean; bits: number }>): TokenBucket {
+  const limits = keks.map((kek) => KEY_OPS_PER_WINDOW[kek.hsm ? 'hsm' : 'software'][kek.bits] ?? KEY_OPS_PER_WINDOW.hsm[4096])
+  return bucketFor(Math.min(KEY_OPS_PER_WINDOW.software[2048], ...(limits.length > 0 ? limits : [KEY_OPS_PER_WINDOW.hsm[4096]])))
 }

@@ -45,5 +45,15 @@ export function requestLabel(operation: VaultOperation, method: string, url: str
       return 'list of secrets'
     case 'listSecretVersions':
       return `list of the versions of secret ${which}`
+    case 'listKeyVersions':
+      return `list of the versions of key ${which}`
+    case 'restoreKey':
+      return 'key restore request'
+    case 'restoreSecret':
+      return 'secret restore request'
+    case 'recoverKey':
+      return `recovery of deleted key ${which}`
+    case 'recoverSecret':
+      return `recovery of deleted secret ${which}`
   }
 }

@@ -9,6 +9,8 @@
  * - a PUT is not sent again after a failure that leaves its outcome unknown (a network error, a
  *   timeout, a 5xx): the vault may have stored the version whose answer was lost, so the caller
  *   finds out what was stored before deciding (see secret.ts). A 429 was not acted on: waited out.
+ *   A restore (POST /keys/restore, /secrets/restore) is such a write too: the caller reads the
+ *   key or secret to find out whether a lost answer's restore was done.
  */
 import { setMaxListeners } from 'node:events'
 import { type PipelinePolicy, type PipelineResponse, type RetryStrategy, RestError, retryPolicy } from '@azure/core-rest-pipeline'
@@ -77,11 +79,16 @@ export function vaultRetryPolicy(deadline: DeadlineClock): PipelinePolicy {
     name: 'vaultRetry',
     sendRequest(request, next) {
       request.abortSignal ??= deadline.signal
-      const write = request.method === 'PUT'
+      const write = request.method === 'PUT' || isRestore(request.url)
       const strategies = [boundedThrottling(deadline, write), ...(write ? [noResendAfterNetworkError] : []), backOff(deadline, write)]
       return retryPolicy(strategies, { maxRetries: MAX_THROTTLED_RETRIES }).sendRequest(request, next)
     }
   }
+}
+
+/** POST /keys/restore or /secrets/restore: the vault may have restored it when the answer is lost. */
+function isRestore(url: string): boolean {
+  return /^\/(keys|secrets)\/restore\/?$/i.test(new URL(url).pathname)
 }
 
 /** `write`: only a 429 is waited out; a 503 may come from a gateway after the vault stored the PUT. */

@@ -40,7 +40,12 @@ const GRANTS: Readonly<Record<VaultOperation, Grant>> = {
   getSecret: { doing: 'read the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: get' },
   setSecret: { doing: 'store the secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: set' },
   listSecrets: { doing: 'list the secrets', role: 'Key Vault Secrets User', accessPolicy: 'secrets: list' },
-  listSecretVersions: { doing: "list a secret's versions", role: 'Key Vault Secrets User', accessPolicy: 'secrets: list' }
+  listSecretVersions: { doing: "list a secret's versions", role: 'Key Vault Secrets User', accessPolicy: 'secrets: list' },
+  listKeyVersions: { doing: "list a key's versions", role: 'Key Vault Crypto Service Encryption User', accessPolicy: 'keys: list' },
+  restoreKey: { doing: 'restore the KEK from its backup', role: 'Key Vault Crypto Officer', accessPolicy: 'keys: restore' },
+  restoreSecret: { doing: 'restore the secret from its backup', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: restore' },
+  recoverKey: { doing: 'recover the soft-deleted KEK', role: 'Key Vault Crypto Officer', accessPolicy: 'keys: recover' },
+  recoverSecret: { doing: 'recover the soft-deleted secret', role: 'Key Vault Secrets Officer', accessPolicy: 'secrets: recover' }
 }
 
 const SUBJECT_FORMATS =

@@ -50,7 +50,17 @@ export function parseReportFile(value: string, env: NodeJS.ProcessEnv = process.
 
 /** Writes the rows (mode 0644, never through a link); `columns` orders the CSV's. */
 export async function writeReportFile(file: ReportFile, columns: readonly string[], rows: readonly ReportRow[]): Promise<void> {
-  const text = file.format === 'csv' ? toCsv(columns, rows) : `${JSON.stringify(rows, null, 1)}\n`
+  await writeReportDocument(file, rows, columns, rows)
+}
+
+/** As writeReportFile, for a report whose JSON form holds more than its rows (the estate's counts, say). */
+export async function writeReportDocument(
+  file: ReportFile,
+  document: unknown,
+  columns: readonly string[],
+  rows: readonly ReportRow[]
+): Promise<void> {
+  const text = file.format === 'csv' ? toCsv(columns, rows) : `${JSON.stringify(document, null, 1)}\n`
   try {
     await mkdir(dirname(file.path), { recursive: true })
     const handle = await open(file.path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644)

@@ -5,12 +5,12 @@
  * with what to do. Nothing here loads @actions/core or the Azure SDK before the first connection.
  */
 import type { Connections } from '../net/connections.ts'
-import type { CommonSettings } from './common-settings.ts'
+import type { RunSettings } from './common-settings.ts'
 import { readInputs } from './read-inputs.ts'
 import { letConnectionsOut, openConnections } from './session-start.ts'
 import type { Session } from './session.ts'
 
-export interface Action<S extends CommonSettings> {
+export interface Action<S extends RunSettings> {
   /** Reads and checks every input; throws an InputError naming a bad one. */
   readonly inputs: () => S
   /** The only vaults the session may send a token to. */
@@ -23,7 +23,7 @@ export interface Action<S extends CommonSettings> {
   readonly cleanup?: (settings: S) => void
 }
 
-export async function runAction<S extends CommonSettings>(action: Action<S>): Promise<void> {
+export async function runAction<S extends RunSettings>(action: Action<S>): Promise<void> {
   const settings = await readInputs(action.inputs)
   if (!settings) return
   try {

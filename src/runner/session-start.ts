@@ -5,7 +5,7 @@
  */
 import { Connections } from '../net/connections.ts'
 import { idTokenRequestUrl } from '../auth/id-token-request.ts'
-import type { CommonSettings } from './common-settings.ts'
+import type { RunSettings } from './common-settings.ts'
 import { trackRequests } from './last-resort.ts'
 import { StepDeadline } from '../net/deadline.ts'
 
@@ -20,7 +20,7 @@ export interface SessionStart {
  * sign-in uses them; `preconnect` opens those the first requests after it will use. A job
  * without an OIDC token fails here, before any of them.
  */
-export function openConnections(settings: CommonSettings, preconnect: (connections: Connections) => void = () => undefined): SessionStart {
+export function openConnections(settings: RunSettings, preconnect: (connections: Connections) => void = () => undefined): SessionStart {
   const tokenUrl = settings.auth.kind === 'oidc' ? idTokenRequestUrl() : undefined
   const connections = new Connections()
   trackRequests(() => connections.pending())

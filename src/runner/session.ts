@@ -8,7 +8,7 @@ import type { Connections } from '../net/connections.ts'
 import { createCredential } from '../auth/credential.ts'
 import type { ErrorContext } from './errors.ts'
 import { GitHubIdToken } from '../auth/github-oidc.ts'
-import type { CommonSettings } from './common-settings.ts'
+import type { RunSettings } from './common-settings.ts'
 import { VaultPacer } from '../keyvault/pacing.ts'
 import type { SessionStart } from './session-start.ts'
 import type { StepDeadline } from '../net/deadline.ts'
@@ -32,7 +32,7 @@ export interface Session {
  * The session on the connections openConnections opened (session-start.ts). `vaultUrls`: the only
  * vaults the client may send a token to.
  */
-export function openSession(start: SessionStart, settings: CommonSettings, vaultUrls: readonly string[]): Session {
+export function openSession(start: SessionStart, settings: RunSettings, vaultUrls: readonly string[]): Session {
   const { connections, deadline } = start
   const auth = settings.auth.kind === 'oidc' ? settings.auth : undefined
   const idToken = auth && new GitHubIdToken(auth.audience, connections, deadline)

@@ -16,7 +16,7 @@ import { checkProxyEnvironment } from '../../net/proxy-environment.ts'
 import { type CommonSettings, getCommonSettings } from '../../runner/common-settings.ts'
 import { InputError, type ReadInput, actionInput, inputLines, parseBoolean, parseChoice, parseInteger } from '../../runner/inputs.ts'
 import { untrusted } from '../../runner/untrusted.ts'
-import { KeyFileError, readKeyFile } from './key-file.ts'
+import { KeyFileError, readKeyFile } from '../../runner/input-file.ts'
 
 export type IfExists = 'fail' | 'reuse' | 'new-version'
 

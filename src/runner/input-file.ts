@@ -1,11 +1,11 @@
 /**
- * Reads key-file without trusting what the path names: a device, a FIFO or a huge sparse file
+ * Reads a file an input names (key-file, encryption-config-file) without trusting what the path names: a device, a FIFO or a huge sparse file
  * is refused from the open descriptor's fstat, before a byte is read, and never more than
  * the limit is read.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 
-/** Why a key file cannot be used; the caller names the input. */
+/** Why the file cannot be used; the caller names the input. */
 export class KeyFileError extends Error {}
 
 /** The file's bytes, 1 to `limit` of them; the caller zeroes them. */
@@ -19,7 +19,7 @@ export function readKeyFile(path: string, limit: number): Buffer {
   }
   try {
     const stat = fstatSync(fd)
-    if (!stat.isFile()) throw new KeyFileError(`it is ${kindOf(stat)}, not a regular file; give the key file itself`)
+    if (!stat.isFile()) throw new KeyFileError(`it is ${kindOf(stat)}, not a regular file; give the file itself`)
     if (stat.size === 0 || stat.size > limit) throw new KeyFileError(`it has ${stat.size} bytes`)
     const bytes = Buffer.alloc(stat.size)
     let read = 0
