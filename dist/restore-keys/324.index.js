@@ -1,0 +1,1 @@
+export * from '../324.index.js'

@@ -1,0 +1,1 @@
+export * from '../785.index.js'
