@@ -2,7 +2,8 @@
 // 1. one BEK end to end, every approach alternating, with the floor; 2. cold start (spawn to
 // first connection against `node -e 0`, bundle size and load); 3. 300 BEKs in one step vs
 // separate runs against a throttling vault; 4. the rewrap action over 300 BEKs after a rotation
-// (bench/rewrap.ts, its own results). A full run writes bench/results/ (results.md,
+// (bench/rewrap.ts, its own results); 5. the inventory of 3,000 BEK versions (bench/inventory.ts,
+// its own results). A full run writes bench/results/ (results.md,
 // results.json, two SVG charts, README-snippet.md) and refreshes docs/performance.md between its
 // bench markers; a quick run writes the same files to bench/.work/quick/ only (destination.ts).
 // Everything runs against the local stand-ins on loopback, every child process under a timeout.
@@ -21,6 +22,7 @@ import { curlPeer } from './peers/curl.ts'
 import { pythonPeer } from './peers/python-sdk.ts'
 import { updateSection } from './markers.ts'
 import { peer, performanceSection, resultsMarkdown, type Machine, type Results } from './report.ts'
+import { benchInventory, INVENTORY_SECRETS, INVENTORY_VERSIONS } from './inventory.ts'
 import { benchRewrap, REWRAP_COUNT } from './rewrap.ts'
 import { benchSingle } from './single.ts'
 import { barChart, lineChart } from './svg.ts'
@@ -111,6 +113,8 @@ async function measure(): Promise<Results> {
   }
   log(`4. rewrap: ${REWRAP_COUNT} BEKs after a rotation, throttling vault (${relative(REPO, OUT)}/rewrap.md)`)
   await benchRewrap({ latencyMs: LATENCY_MS, connectLatencyMs: CONNECT_LATENCY_MS }, log, join(tested.dir, 'rewrap', 'index.js'), OUT)
+  log(`5. inventory: ${INVENTORY_SECRETS} BEKs × ${INVENTORY_VERSIONS} versions, throttling vault (${relative(REPO, OUT)}/inventory.md)`)
+  await benchInventory({ latencyMs: LATENCY_MS, connectLatencyMs: CONNECT_LATENCY_MS }, log, join(tested.dir, 'inventory', 'index.js'), OUT)
   results.benchSeconds = (performance.now() - started) / 1000
   results.machine.loadAverage = { start: results.machine.loadAverage?.start ?? [], end: loadavg().map((x) => Math.round(x * 100) / 100) }
   return results
