@@ -6,6 +6,7 @@
 import { lstatSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import { untrusted } from '../runner/untrusted.ts'
+import { jobFolders } from './state.ts'
 
 export const KEY_OUTPUT_INPUT = 'key-output-file'
 const INPUT = KEY_OUTPUT_INPUT
@@ -59,15 +60,7 @@ export function parseKeyOutputFile(value: string, context: KeyOutputContext): Ke
       `the directory of '${shown}' cannot be used (${(error as NodeJS.ErrnoException).code ?? String(error)}); create it first, under \${{ runner.temp }}`
     )
   }
-  const roots = (['RUNNER_TEMP', 'GITHUB_WORKSPACE'] as const).flatMap((name) => {
-    const root = env[name]?.trim()
-    if (!root) return []
-    try {
-      return [{ name, path: realpathSync(root) }]
-    } catch {
-      return []
-    }
-  })
+  const roots = jobFolders(env)
   if (roots.length === 0) {
     throw new KeyOutputError(
       'neither RUNNER_TEMP nor GITHUB_WORKSPACE names a folder, so no place is known that the job cleans up; run it as a GitHub Actions step'

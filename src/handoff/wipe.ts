@@ -23,7 +23,7 @@ import {
   writeSync
 } from 'node:fs'
 import { dirname, isAbsolute, normalize, sep } from 'node:path'
-import { MAX_KEY_FILES, STATE_KEY_OUTPUT_COUNT, STATE_KEY_OUTPUT_DIR, keyOutputFileState } from './state.ts'
+import { MAX_KEY_FILES, STATE_KEY_OUTPUT_COUNT, STATE_KEY_OUTPUT_DIR, jobFolders, keyOutputFileState } from './state.ts'
 
 export interface Refusal {
   readonly path: string
@@ -42,8 +42,6 @@ export interface WipeReport {
   /** What was wrong with the recorded count, when it could not be right. */
   countProblem?: string
 }
-
-const ROOTS = ['RUNNER_TEMP', 'GITHUB_WORKSPACE'] as const
 
 export function wipeHandedOffKeys(state: (name: string) => string, env: NodeJS.ProcessEnv = process.env): WipeReport {
   const report: WipeReport = { deleted: [], failed: [], refused: [] }
@@ -64,19 +62,6 @@ function recordedCount(text: string, report: WipeReport): number {
   if (/^\d{1,4}$/.test(text) && Number(text) <= MAX_KEY_FILES) return Number(text)
   report.countProblem = `is '${text.slice(0, 40)}', not a whole number from 0 to ${MAX_KEY_FILES} (the most key files a run writes); only the first ${MAX_KEY_FILES} entries were looked at`
   return MAX_KEY_FILES
-}
-
-/** RUNNER_TEMP and GITHUB_WORKSPACE as the main step compared with them: resolved through links. */
-function jobFolders(env: NodeJS.ProcessEnv): Array<{ name: string; path: string }> {
-  return ROOTS.flatMap((name) => {
-    const root = env[name]?.trim()
-    if (!root) return []
-    try {
-      return [{ name, path: realpathSync(root) }]
-    } catch {
-      return []
-    }
-  })
 }
 
 /** Why `path` is not one the main step could have recorded, 'gone' when its folder is gone, or undefined when it may be touched. */

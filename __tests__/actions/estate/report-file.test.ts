@@ -64,6 +64,6 @@ test('a report-file outside the workspace fails before any request, naming the i
   world.azure.clearLogs()
   const { result } = await runEstate('../outside.json')
   expect(result.exitCode).toBe(1)
-  expect(errors(result)).toEqual([expect.stringMatching(/^Input 'report-file': '\.\.\/outside\.json' is outside the workspace/)])
+  expect(errors(result)).toEqual([expect.stringMatching(/^::error::Input 'report-file': '\.\.\/outside\.json' is outside the workspace/)])
   expect(world.azure.requests).toEqual([])
 })

@@ -4,7 +4,7 @@
  * warning, never cut.
  */
 import * as core from '@actions/core'
-import type { ReportFile, ReportRow } from '../../runner/report-file.ts'
+import type { ReportCell, ReportFile, ReportRow } from '../../runner/report-file.ts'
 import { untrusted } from '../../runner/untrusted.ts'
 import type { DiskReport, Estate, VmReport } from './analysis.ts'
 
@@ -126,18 +126,11 @@ export function reportOf(estate: Estate, counts: Counts, subscriptions: readonly
     'ade-disk-count': counts.adeDisks,
     'days-to-retirement': counts.daysToRetirement
   }
-  const rows = estate.disks.map((d) => ({
-    id: d.id,
-    vm: d.vm ?? null,
-    role: d.role ?? null,
-    lun: d.lun ?? null,
-    state: d.state,
-    'secret-url': d.secretUrl,
-    'kek-url': d.kekUrl ?? null,
-    secret: d.secret ?? null,
-    kek: d.kek ?? null,
-    unwrap: d.unwrap,
-    'at-risk': d.atRisk
-  }))
+  // The CSV's columns, from each disk's entry of the disks output.
+  const rows = estate.disks.map(diskOutput).map((entry) => {
+    const row: Record<string, ReportCell> = {}
+    for (const column of REPORT_COLUMNS) row[column] = entry[column]
+    return row
+  })
   return { document, rows }
 }
