@@ -7,6 +7,7 @@
 import type { Cloud } from '../net/clouds.ts'
 import { VaultError, type VaultClient, normaliseId } from '../keyvault/client.ts'
 import { VaultNotFoundError } from '../keyvault/not-found.ts'
+import { parseVersionedUrl } from '../keyvault/refs.ts'
 import { lostConnection } from '../keyvault/retry.ts'
 import { inParallel } from '../runner/pool.ts'
 import { untrusted } from '../runner/untrusted.ts'
@@ -41,28 +42,12 @@ interface KeyBundle {
   attributes?: { enabled?: unknown; nbf?: unknown; exp?: unknown }
 }
 
-const KEY_PATH = /^\/keys\/([0-9a-zA-Z-]{1,127})\/([0-9a-fA-F]{32})$/
-const VAULT_NAME = /^(?!.*--)[a-z][a-z0-9-]{1,22}[a-z0-9]$/
-
 /**
  * A tag's KEK URL as a versioned key in a vault of this cloud, or undefined: only such URLs
  * are ever sent a token, and ADE can only unwrap with a versioned one.
  */
 export function parseKekVersion(text: string, cloud: Cloud): KekVersionRef | undefined {
-  let url: URL
-  try {
-    url = new URL(text.trim())
-  } catch {
-    return undefined
-  }
-  const host = url.hostname.toLowerCase()
-  const suffix = `.${cloud.vaultSuffix}`
-  const vaultName = host.endsWith(suffix) ? host.slice(0, -suffix.length) : ''
-  const match = KEY_PATH.exec(url.pathname.replace(/\/$/, ''))
-  if (url.protocol !== 'https:' || (url.port && url.port !== '443') || url.search || !VAULT_NAME.test(vaultName) || !match) return undefined
-  const vaultUrl = `https://${host}`
-  const [, name, version] = match
-  return { url: `${vaultUrl}/keys/${name}/${version.toLowerCase()}`, vaultUrl, name, version: version.toLowerCase() }
+  return parseVersionedUrl(text, cloud, 'keys')
 }
 
 /** The state of every KEK version, by its url. */

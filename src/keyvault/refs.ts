@@ -126,3 +126,31 @@ export function parseNameLines(value: string, input = 'secret-name'): string[] {
   if (duplicate) throw new InputError(input, `'${duplicate}' is listed twice (names are case-insensitive)`)
   return names
 }
+
+/**
+ * A versioned key or secret URL that an answer or a tag gave, in a vault of `cloud`, normalised
+ * (lower-case host and version, no default port); undefined for anything else, which is then
+ * never sent a token and which ADE could not use.
+ */
+export function parseVersionedUrl(
+  text: string,
+  cloud: Cloud,
+  kind: 'keys' | 'secrets'
+): { url: string; vaultUrl: string; name: string; version: string } | undefined {
+  let url: URL
+  try {
+    url = new URL(text.trim())
+  } catch {
+    return undefined
+  }
+  const host = url.hostname.toLowerCase()
+  const suffix = `.${cloud.vaultSuffix}`
+  const vaultName = host.endsWith(suffix) ? host.slice(0, -suffix.length) : ''
+  const match = new RegExp(`^/${kind}/([0-9a-zA-Z-]{1,127})/([0-9a-fA-F]{32})$`).exec(url.pathname.replace(/\/$/, ''))
+  if (url.protocol !== 'https:' || (url.port && url.port !== '443') || url.search || !VAULT_NAME_PATTERN.test(vaultName) || !match) {
+    return undefined
+  }
+  const [, name = '', version = ''] = match
+  const vaultUrl = `https://${host}`
+  return { url: `${vaultUrl}/${kind}/${name}/${version.toLowerCase()}`, vaultUrl, name, version: version.toLowerCase() }
+}

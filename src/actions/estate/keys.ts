@@ -9,6 +9,7 @@ import { parseKekVersion, type KekVersionRef } from '../../ade/kek-state.ts'
 import { decodeJsonBase64UrlField } from '../../ade/key-bytes.ts'
 import { type VaultClient, VaultError, normaliseId } from '../../keyvault/client.ts'
 import { VaultNotFoundError } from '../../keyvault/not-found.ts'
+import { parseVersionedUrl } from '../../keyvault/refs.ts'
 import { type TokenBucket, readBucket, unwrapBucket } from '../../keyvault/pacing.ts'
 import type { Cloud } from '../../net/clouds.ts'
 import { ActionableError } from '../../runner/actionable-error.ts'
@@ -51,30 +52,11 @@ export interface KeyRef {
   readonly kekUrl?: string
 }
 
-const SECRET_PATH = /^\/secrets\/([0-9a-zA-Z-]{1,127})\/([0-9a-fA-F]{32})$/
 export const pairKey = (secretUrl: string, kekUrl: string | undefined): string => `${secretUrl} ${kekUrl ?? ''}`.toLowerCase()
 
 /** A versioned secret URL in a vault of `cloud`, normalised; undefined otherwise (ADE cannot use it, and no token goes there). */
 export function parseSecretVersion(text: string, cloud: Cloud): { url: string; vaultUrl: string } | undefined {
-  let url: URL
-  try {
-    url = new URL(text.trim())
-  } catch {
-    return undefined
-  }
-  const host = url.hostname.toLowerCase()
-  const vaultName = host.endsWith(`.${cloud.vaultSuffix}`) ? host.slice(0, -cloud.vaultSuffix.length - 1) : ''
-  const match = SECRET_PATH.exec(url.pathname.replace(/\/$/, ''))
-  if (
-    url.protocol !== 'https:' ||
-    (url.port && url.port !== '443') ||
-    url.search ||
-    !/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/.test(vaultName) ||
-    !match
-  ) {
-    return undefined
-  }
-  return { url: `https://${host}/secrets/${match[1]}/${match[2]!.toLowerCase()}`, vaultUrl: `https://${host}` }
+  return parseVersionedUrl(text, cloud, 'secrets')
 }
 
 export async function checkKeys(
