@@ -5,7 +5,7 @@
  * with what to do. Nothing here loads @actions/core or the Azure SDK before the first connection.
  */
 import type { Connections } from '../net/connections.ts'
-import type { RunSettings } from './common-settings.ts'
+import type { RunSettings } from './run-settings.ts'
 import { readInputs } from './read-inputs.ts'
 import { letConnectionsOut, openConnections } from './session-start.ts'
 import type { Session } from './session.ts'

@@ -5,7 +5,7 @@
  */
 import { Connections } from '../net/connections.ts'
 import { idTokenRequestUrl } from '../auth/id-token-request.ts'
-import type { RunSettings } from './common-settings.ts'
+import type { RunSettings } from './run-settings.ts'
 import { trackRequests } from './last-resort.ts'
 import { StepDeadline } from '../net/deadline.ts'
 

@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals'
-import { bicepFile, bicepString } from '../../../src/actions/create/snippets/bicep.ts'
+import { bicepFile } from '../../../src/actions/create/snippets/bicep.ts'
+import { bicepString, powerShellString } from '../../../src/ade/snippet-strings.ts'
 import { type DiskBek, diskPlan } from '../../../src/actions/create/snippets/disks.ts'
-import { powerShellScript, powerShellString } from '../../../src/actions/create/snippets/powershell.ts'
+import { powerShellScript } from '../../../src/actions/create/snippets/powershell.ts'
 import { bicepDiskResources, checkBicep, checkPowerShell } from './snippet-checks.ts'
 
 const KEK = 'https://bek-e2e.vault.azure.net/keys/disk-kek/0123456789abcdef0123456789abcdef'

@@ -1,5 +1,5 @@
 /** The estate's inputs: which subscriptions and groups, how deep to probe the keys, when to fail the step. */
-import { type RunSettings, getRunSettings } from '../../runner/common-settings.ts'
+import { type RunSettings, getRunSettings } from '../../runner/run-settings.ts'
 import { type ReportFile, parseReportFile } from '../../runner/report-file.ts'
 import { GUID_PATTERN, InputError, type ReadInput, actionInput, inputLines, parseChoice } from '../../runner/inputs.ts'
 

@@ -91,22 +91,24 @@ const kekVersionOutput = (k: Estate['kekVersions'][number]) => ({
 })
 
 export function setOutputs(estate: Estate, reportFile: ReportFile | undefined): void {
-  setJson('vms', estate.vms.map(vmOutput), reportFile)
-  setJson('disks', estate.disks.map(diskOutput), reportFile)
-  setJson('kek-versions', estate.kekVersions.map(kekVersionOutput), reportFile)
+  const vms = within('vms', estate.vms.map(vmOutput), reportFile)
+  if (vms) core.setOutput('vms', vms)
+  const disks = within('disks', estate.disks.map(diskOutput), reportFile)
+  if (disks) core.setOutput('disks', disks)
+  const kekVersions = within('kek-versions', estate.kekVersions.map(kekVersionOutput), reportFile)
+  if (kekVersions) core.setOutput('kek-versions', kekVersions)
 }
 
-function setJson(name: string, value: unknown, reportFile: ReportFile | undefined): void {
+/** The output's JSON, or undefined (with a warning) when it would pass GitHub's limit: never cut. */
+function within(name: string, value: unknown, reportFile: ReportFile | undefined): string | undefined {
   const text = JSON.stringify(value)
   const bytes = Buffer.byteLength(text)
-  if (bytes > MAX_OUTPUT_BYTES) {
-    const rest = reportFile
-      ? `the whole report is in report-file ${untrusted(reportFile.shown, 300)}`
-      : 'set report-file to get the whole report as a file, or run one job per subscription or resource group'
-    core.warning(`Output '${name}' left out: it is ${bytes} bytes, over GitHub's limit of 1 MB for an output. The counts are set; ${rest}.`)
-    return
-  }
-  core.setOutput(name, text)
+  if (bytes <= MAX_OUTPUT_BYTES) return text
+  const rest = reportFile
+    ? `the whole report is in report-file ${untrusted(reportFile.shown, 300)}`
+    : 'set report-file to get the whole report as a file, or run one job per subscription or resource group'
+  core.warning(`Output '${name}' left out: it is ${bytes} bytes, over GitHub's limit of 1 MB for an output. The counts are set; ${rest}.`)
+  return undefined
 }
 
 /** The CSV's columns: one row per disk and snapshot. */

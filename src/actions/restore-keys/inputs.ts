@@ -11,7 +11,7 @@ import { type RecoveryPointId, parseRecoveryPointId } from '../../arm/recovery-p
 import { type ArmSettings, parseArm, parseLocation } from '../../arm/subscription.ts'
 import { type VaultRef, parseVault } from '../../keyvault/refs.ts'
 import { KeyFileError, readKeyFile } from '../../runner/input-file.ts'
-import { type RunSettings, getRunSettings } from '../../runner/common-settings.ts'
+import { type RunSettings, getRunSettings } from '../../runner/run-settings.ts'
 import { InputError, type ReadInput, actionInput, parseBoolean, parseChoice } from '../../runner/inputs.ts'
 import { untrusted } from '../../runner/untrusted.ts'
 
@@ -42,9 +42,9 @@ export interface RestoreSettings extends RunSettings {
 export function getRestoreSettings(input: ReadInput = actionInput): RestoreSettings {
   const run = getRunSettings(input)
   const osType = input('os-type') ? parseChoice('os-type', input('os-type'), OS_TYPES, 'windows') : undefined
-  const optionalVault = (name: string) => (input(name) ? parseVault(name, input(name), run.cloud) : undefined)
-  const keyVault = optionalVault('key-vault')
-  const kekVault = optionalVault('kek-vault')
+  const optionalVault = (name: string, value: string) => (value ? parseVault(name, value, run.cloud) : undefined)
+  const keyVault = optionalVault('key-vault', input('key-vault'))
+  const kekVault = optionalVault('kek-vault', input('kek-vault'))
   const machineName = input('machine-name')
   if (machineName && !/^[\w.-]{1,64}$/.test(machineName)) {
     throw new InputError('machine-name', `'${untrusted(machineName, 80)}' is not a VM name: 1-64 letters, digits, '.', '_' and '-'`)

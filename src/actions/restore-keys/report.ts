@@ -6,6 +6,7 @@
  */
 import * as core from '@actions/core'
 import { encryptionSettings } from '../../ade/encryption-settings.ts'
+import { bicepString, powerShellString } from '../../ade/snippet-strings.ts'
 import { escapeHtml, untrustedHtml } from '../../runner/untrusted.ts'
 
 export interface Restored {
@@ -44,8 +45,8 @@ const WORDS = {
   recovered: 'recovered from soft delete by this run',
   stored: 'stored by this run'
 }
-const ps = (value: string) => `'${value.replace(/'/g, "''")}'`
-const bicep = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+const ps = powerShellString
+const bicep = bicepString
 
 export async function writeSummary(r: Restored): Promise<void> {
   const rows = [

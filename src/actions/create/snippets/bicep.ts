@@ -3,25 +3,13 @@
  * batch), imported from a pre-encrypted VHD, with ADE's encryption settings. What the action
  * cannot know (disk name, VHD, storage account, location) is a `param`.
  */
+import { bicepString } from '../../../ade/snippet-strings.ts'
 import { type DiskPlan, type SnippetVault, vaultIndex } from './disks.ts'
 
 const DISK_API = 'Microsoft.Compute/disks@2023-10-02'
 const VAULT_API = 'Microsoft.KeyVault/vaults@2023-07-01'
 /** Azure Resource Manager's limit of resources in one template. */
 const MAX_RESOURCES = 800
-
-/** A Bicep single-quoted string holding `value` literally: no escape ends it, no `${` interpolates. */
-export function bicepString(value: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what must be escaped
-  const escaped = value.replace(/[\\'$\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    if (c === '\\' || c === "'" || c === '$') return `\\${c}`
-    if (c === '\n') return '\\n'
-    if (c === '\r') return '\\r'
-    if (c === '\t') return '\\t'
-    return `\\u{${c.charCodeAt(0).toString(16)}}`
-  })
-  return `'${escaped}'`
-}
 
 export function bicepFile(plan: DiskPlan): string {
   const batch = plan.beks.length > 1

@@ -3,15 +3,8 @@
  * disk per BEK (a `foreach` for a batch), imported from a pre-encrypted VHD, with ADE's
  * encryption settings. What the action cannot know is a parameter; every variable is set.
  */
+import { powerShellString } from '../../../ade/snippet-strings.ts'
 import { type DiskPlan, type SnippetVault, vaultIndex } from './disks.ts'
-
-/**
- * A PowerShell single-quoted string holding `value` literally. PowerShell also ends such a
- * string at the typographic single quotes, so those are doubled too.
- */
-export function powerShellString(value: string): string {
-  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (c) => c + c)}'`
-}
 
 export function powerShellScript(plan: DiskPlan): string {
   const batch = plan.beks.length > 1
