@@ -8,13 +8,17 @@ import { startLocalAzure } from './index.ts'
 import { localActionEnv } from './local-action-env.ts'
 import { provisionBekVault } from './provision.ts'
 import { ESTATE_GROUP, ESTATE_VAULT, provisionDemoEstate } from './estate.ts'
+import { azBlock } from './cli-az.ts'
 
 const azure = await startLocalAzure({
   latencyMs: Number(process.env['LOCAL_AZURE_LATENCY_MS'] ?? 0),
   throttling: process.env['LOCAL_AZURE_THROTTLING'] === '1'
 })
 const demo = await provisionBekVault(azure, { vault: 'bek-demo' })
-// The estate action's demo: ADE VMs, disks, a snapshot and a scale set the same app may read.
+// The README's rotation walkthrough (rotate, inventory, rewrap) needs keys/rotate/action on the KEK.
+azure.keyVault.grant(demo.vault, demo.objectId, 'Key Vault Crypto Officer')
+// The estate action's demo: ADE VMs, disks, a snapshot and a scale set the same app may read, and
+// Reader on the subscription (bek-demo's too), which subscription-id and az login need.
 const estate = await provisionDemoEstate(azure, { objectId: demo.objectId })
 
 // Absolute paths, so that the command works from any directory; and this Node (24, from the
@@ -38,6 +42,8 @@ const lines = [
   `#   KEK        ${demo.kekId}  (RSA-3072)`,
   `#   app        client id ${demo.clientId}, object id ${demo.objectId}`,
   `#   federated  ${azure.github.issuer}  sub=${demo.subject}`,
+  `#   roles      on bek-demo: Key Vault Crypto Officer (rotate), Crypto Service Encryption User, Secrets Officer; Reader on the subscription`,
+  `#   subscription ${estate.subscriptionId}  (subscription-id; the vaults' resource group rg-bek-demo)`,
   `#   estate     subscription ${estate.subscriptionId}, resource group ${ESTATE_GROUP}, vault ${ESTATE_VAULT} (for dist/estate/index.js:`,
   `#              INPUT_SUBSCRIPTION-IDS=${estate.subscriptionId} with the same client-id and tenant-id)`,
   '',
@@ -56,7 +62,9 @@ const lines = [
   `    ${q(process.execPath)} ${q(entry)}`,
   '# ::add-mask:: and ::debug:: lines are commands for the GitHub runner; without one, they are printed as they are.',
   '# The outputs and the job summary are in files:',
-  'cat "$GITHUB_OUTPUT" "$GITHUB_STEP_SUMMARY"'
+  'cat "$GITHUB_OUTPUT" "$GITHUB_STEP_SUMMARY"',
+  '',
+  ...azBlock(azure, demo, estate.subscriptionId)
 ]
 const envFileAt = process.argv.indexOf('--write-env')
 if (envFileAt >= 0) {

@@ -11,7 +11,7 @@
  *                                             ci.yml, from `stand-ins` on, run as the runner would
  */
 import { spawn } from 'node:child_process'
-import { constants, createHash, createPrivateKey, privateDecrypt } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -19,6 +19,8 @@ import { fileURLToPath } from 'node:url'
 import { startLocalAzure } from '../emulator/index.ts'
 import { provisionBekVault } from '../emulator/provision.ts'
 import { parseFileCommand } from '../emulator/runner.ts'
+import { checkLifeCycle } from './test-action-checks.ts'
+import { provisionLifeCycle, type LifeCycleDump } from './test-action-world.ts'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const VAULT = 'bek-ci'
@@ -30,9 +32,8 @@ interface Ready {
   outputs: Record<string, string>
 }
 
-interface Dump {
+interface Dump extends LifeCycleDump {
   kekId: string
-  secrets: Array<{ id: string; contentType?: string; tags: Record<string, string>; enabled: boolean; keySha256: string }>
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -54,6 +55,7 @@ async function waitFor(file: string, what: string, timeoutMs: number): Promise<s
 async function serve(dir: string): Promise<void> {
   const azure = await startLocalAzure()
   const bek = await provisionBekVault(azure, { vault: VAULT })
+  const lifeCycle = await provisionLifeCycle(azure, bek)
   const env = azure.env()
   const outputs = {
     pid: String(process.pid),
@@ -64,23 +66,11 @@ async function serve(dir: string): Promise<void> {
     'key-vault': bek.vault,
     'kek-name': bek.kek,
     'client-id': bek.clientId,
-    'tenant-id': bek.tenantId
+    'tenant-id': bek.tenantId,
+    ...lifeCycle.outputs
   }
   const stop = async () => {
-    const kek = createPrivateKey(azure.keyVault.getKey(VAULT, bek.kek)!.privateKeyPem)
-    const secrets = azure.keyVault.secretNames(VAULT).flatMap((name) =>
-      azure.keyVault.getSecretVersions(VAULT, name).map((s: any) => ({
-        id: String(s.id),
-        contentType: s.contentType,
-        tags: s.tags ?? {},
-        enabled: s.attributes?.enabled === true,
-        // What a disk would be unlocked with: the stored value unwrapped by the KEK (RSA-OAEP).
-        keySha256: sha256(
-          privateDecrypt({ key: kek, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from(s.value, 'base64url'))
-        )
-      }))
-    )
-    const dump: Dump = { kekId: bek.kekId, secrets }
+    const dump: Dump = { kekId: bek.kekId, ...lifeCycle.dump() }
     publish(join(dir, DUMP), JSON.stringify(dump, null, 2))
     await azure.close()
     process.exit(0)
@@ -113,7 +103,8 @@ async function check(dir: string, env: NodeJS.ProcessEnv): Promise<string[]> {
   }
   const out = (name: string) => env[name.toUpperCase().replace(/-/g, '_')] ?? ''
 
-  expect(dump.secrets.length === 1, `the vault holds ${dump.secrets.length} secret versions, not 1`)
+  // The action's version, then the rewrap's (after the job's KEK rotation).
+  expect(dump.secrets.length === 2, `the vault holds ${dump.secrets.length} secret versions, not 2 (the action's and the rewrap's)`)
   const [secret] = dump.secrets
   if (!secret) return problems
   const name = out('secret-name')
@@ -167,7 +158,7 @@ async function check(dir: string, env: NodeJS.ProcessEnv): Promise<string[]> {
   )
   expect(beks[0]?.['created-by'] === run, `inventory created-by '${String(beks[0]?.['created-by'])}' is not this run, ${run}`)
   expect(out('inventory-at-risk-count') === '0', `inventory at-risk-count '${out('inventory-at-risk-count')}' is not 0`)
-  return problems
+  return [...problems, ...checkLifeCycle(dump, out, run)]
 }
 
 type Step = {

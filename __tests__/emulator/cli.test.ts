@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { findAz, testWith } from '../interop/tools.ts'
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const LAST_LINE = 'cat "$GITHUB_OUTPUT" "$GITHUB_STEP_SUMMARY"'
@@ -81,3 +82,47 @@ test('npm run emulator -- --write-env .env, as CONTRIBUTING.md prints it, starts
     if (cli.exitCode === null) await once(cli, 'exit')
   }
 }, 60_000)
+
+/** Starts `npm run emulator`'s script and waits for its whole output (the az block ends it). */
+async function startEmulator(): Promise<{ printed: string; stop: () => Promise<void> }> {
+  const cli = spawn(process.execPath, [join(REPO, 'emulator', 'cli.ts')], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] })
+  let printed = ''
+  cli.stdout.setEncoding('utf8').on('data', (d: string) => (printed += d))
+  const deadline = Date.now() + 20_000
+  while (!printed.includes('/rotate?api-version=7.5') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  const stop = async () => {
+    cli.kill('SIGTERM')
+    if (cli.exitCode === null) await once(cli, 'exit')
+  }
+  return { printed, stop }
+}
+
+const { az, missing } = await findAz()
+testWith("npm run emulator's az block", missing)(
+  "npm run emulator's az block works as printed: federated sign-in, the subscription, the vault's ID, a KEK rotation",
+  async () => {
+    expect(az).toBeDefined()
+    const { printed, stop } = await startEmulator()
+    try {
+      const subscription = /^# {3}subscription ([0-9a-f-]{36}) /m.exec(printed)?.[1]
+      expect(subscription).toBeDefined()
+      const kek = /^# {3}KEK {8}(\S+)/m.exec(printed)?.[1]
+      expect(kek).toMatch(/^https:\/\/bek-demo\.vault\.azure\.net\/keys\/disk-kek\/[0-9a-f]{32}$/)
+      const block = printed.slice(printed.indexOf('# To drive the Azure CLI'))
+      expect(block).toContain('az login --service-principal')
+      const { code, stdout } = await paste(block)
+      expect({ code, stdout }).toEqual({ code: 0, stdout: expect.any(String) })
+      const lines = stdout.trim().split('\n')
+      // az login's table names the subscription the app has Reader on; then the three queries' answers.
+      expect(stdout).toMatch(/^AzureCloud +[0-9a-f-]{36} +True +Estate +Enabled/m)
+      expect(lines.at(-3)).toBe(subscription)
+      expect(lines.at(-2)).toBe(`/subscriptions/${subscription}/resourceGroups/rg-bek-demo/providers/Microsoft.KeyVault/vaults/bek-demo`)
+      // The rotation made a second version: the identity may rotate the KEK.
+      expect(lines.at(-1)).toMatch(/^https:\/\/bek-demo\.vault\.azure\.net\/keys\/disk-kek\/[0-9a-f]{32}$/)
+      expect(lines.at(-1)).not.toBe(kek)
+    } finally {
+      await stop()
+    }
+  },
+  90_000
+)

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { CLOUDS, type CloudName } from '../clouds.ts'
 import { backupBlob } from './backup.ts'
 import { softDeleteKey } from './deleted-keys.ts'
-import { addKeyVersion, keyBundle } from './keys.ts'
+import { addKeyVersion, keyBundle, keyId } from './keys.ts'
 import { ROLES } from './permissions.ts'
 import { SECRET_EXPIRY_POLICY, secretBundle } from './secrets.ts'
 import {
@@ -185,6 +185,13 @@ export class KeyVaultAdmin {
     if (!entry) return undefined
     const kv = entry.versions[entry.versions.length - 1]!
     return { ...keyBundle(vault, entry, kv), privateKeyPem: privateKeyPem(kv), version: kv.version }
+  }
+
+  /** Every version of a key, oldest first, each with its private key (for checks that unwrap with the version a tag names). */
+  getKeyVersions(vaultName: string, name: string): Array<{ kid: string; privateKeyPem: string }> {
+    const vault = this.vault(vaultName)
+    const entry = vault.keys.get(name.toLowerCase())
+    return entry ? entry.versions.map((kv) => ({ kid: keyId(vault, entry, kv), privateKeyPem: privateKeyPem(kv) })) : []
   }
 
   grant(vaultName: string, objectId: string, role: RoleName, options: { propagationDelayMs?: number } = {}): void {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -61,5 +62,44 @@ describe('a well-formed vault name that does not exist', () => {
     // Not retried: the connections opened ahead of time, then one try of each first request.
     else expect(tunnels.length).toBeLessThanOrEqual(5)
     expect(world.azure.requests.filter((r) => r.host.includes('.vault.'))).toEqual([])
+  })
+})
+
+describe('npm run demo: the whole key life cycle, each step with its proof', () => {
+  const demo = (...args: string[]) => {
+    const started = Date.now()
+    const run = spawnSync(process.execPath, ['scripts/demo.ts', ...args], { encoding: 'utf8', timeout: 60_000 })
+    return { status: run.status, output: run.stdout + run.stderr, ms: Date.now() - started }
+  }
+  const STEPS = ['create', 'image', 'rotate', 'inventory', 'rewrap', 'inventory-again', 'estate', 'restore-keys']
+
+  test('every step runs its bundle and proves what it claims, in order, within seconds', () => {
+    const { status, output, ms } = demo()
+    const proofs = output.split('\n').filter((line) => /^ {4}[\u2713\u2717] /.test(line))
+    expect(proofs.map((line) => /^ {4}(.) ([\w-]+):/.exec(line)?.slice(1, 3))).toEqual(STEPS.map((name) => ['\u2713', name]))
+    expect(output).toContain('encryption-settings names it and its vault by ID; the ADE stand-in unlocks with it at boot')
+    expect(output).toContain('the build got the key the vault stores, in a 0600 file; the post step wiped it')
+    expect(output).toMatch(/inventory: 0 at risk \(every BEK still unwraps\); 2 BEK version\(s\) on a KEK version that is not current/)
+    expect(output).toContain('rewrap: 2 secret(s) have a new version on the current KEK version, holding the same key')
+    expect(output).toContain('fail-on: not-current passed')
+    expect(output).toContain('estate: 2 of 9 ADE disks at risk at their next boot')
+    expect(output).toContain('the ADE stand-in boots with the same key as before the loss')
+    expect(output).toMatch(/\nEvery step proved what it claims, in \d+\.\d s\./)
+    expect(status).toBe(0)
+    expect(ms).toBeLessThan(20_000)
+  }, 60_000)
+
+  test('--step runs one step, after the ones it needs, quietly', () => {
+    const { status, output } = demo('--step', 'rewrap')
+    expect(output).toContain('First, quietly: create, rotate.')
+    expect(output.match(/^\u25b6 /gm)).toHaveLength(1)
+    expect(output).toContain('\u2713 rewrap: 1 secret(s) have a new version on the current KEK version, holding the same key')
+    expect(status).toBe(0)
+  }, 60_000)
+
+  test('an unknown step is refused, naming the steps', () => {
+    const { status, output } = demo('--step', 'rewarp')
+    expect(output).toContain(`'rewarp' is not a step; the steps are ${STEPS.join(', ')}`)
+    expect(status).toBe(2)
   })
 })

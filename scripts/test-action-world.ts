@@ -1,0 +1,103 @@
+/**
+ * What ci.yml's test-action job needs beyond the root action's vault, so that every action of the
+ * repository runs there as `uses: ./<dir>`: the right to rotate the KEK (the job's `run:` step
+ * rotates it, as a workflow would before `./rewrap`), the estate action's demo estate with Reader on
+ * its subscription, and an Azure Backup recovery point whose keys were lost (for `./restore-keys`).
+ * Then what the job's check compares those actions' outputs with.
+ */
+import { constants, createHash, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto'
+import type { LocalAzure } from '../emulator/index.ts'
+import type { BekVault } from '../emulator/provision.ts'
+import { provisionDemoEstate } from '../emulator/estate.ts'
+
+export const RESTORE_VAULT = 'bek-ci-restore'
+const VM_KEK = 'vm-kek'
+const VM_BEK = 'vm-bek'
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
+const unwrap = (pem: string, value: string): Buffer =>
+  privateDecrypt(
+    { key: createPrivateKey(pem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+    Buffer.from(value, 'base64url')
+  )
+
+export interface LifeCycleDump {
+  /** The root action's KEK versions, oldest first (two after the job's rotation). */
+  keks: string[]
+  /** Every secret version of the root action's vault, by name then creation. */
+  secrets: Array<{ id: string; contentType?: string; tags: Record<string, string>; enabled: boolean; keySha256: string }>
+  /** The backed-up VM's key, and what its vault holds after restore-keys. */
+  restore: { keySha256: string; secrets: Array<{ id: string; keySha256: string }>; keks: string[] }
+}
+
+/** The job's extra world; returns the stand-ins' extra outputs and a dump of the state, for `check`. */
+export async function provisionLifeCycle(azure: LocalAzure, bek: BekVault) {
+  // The job's run: step rotates the KEK with this identity's federated token (keys/rotate/action).
+  azure.keyVault.grant(bek.vault, bek.objectId, 'Key Vault Crypto Officer')
+  const estate = await provisionDemoEstate(azure, { objectId: bek.objectId })
+
+  // A VM's keys as Azure Backup took them (wrapped as ADE wraps, with the KEK's public key), then lost.
+  const kv = azure.keyVault
+  kv.createVault(RESTORE_VAULT, { enabledForDiskEncryption: true })
+  for (const role of ['Key Vault Crypto Officer', 'Key Vault Secrets Officer', 'Reader'] as const)
+    kv.grant(RESTORE_VAULT, bek.objectId, role)
+  const kek = await kv.createKey(RESTORE_VAULT, VM_KEK, { size: 2048 })
+  const key = Buffer.from(randomBytes(127).toString('base64'))
+  const keySha256 = sha256(key)
+  const wrapped = publicEncrypt(
+    { key: createPublicKey(kek.privateKeyPem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+    key
+  )
+  key.fill(0)
+  kv.setSecret(RESTORE_VAULT, VM_BEK, {
+    value: wrapped.toString('base64url'),
+    contentType: 'Wrapped BEK',
+    tags: {
+      DiskEncryptionKeyFileName: 'LinuxPassPhraseFileName',
+      DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP',
+      DiskEncryptionKeyEncryptionKeyURL: kek.kid
+    }
+  })
+  const vault = kv.vault(RESTORE_VAULT)
+  const recoveryPointId = azure.arm.recoveryPoints.add({
+    subscriptionId: vault.subscriptionId,
+    resourceGroup: 'rg-backup',
+    vault: 'rsv-ci',
+    vmName: 'vm-ci',
+    osType: 'Linux',
+    secret: { vault, name: VM_BEK },
+    kek: { vault, name: VM_KEK }
+  })
+  azure.arm.recoveryPoints.grantBackupReader(recoveryPointId, bek.objectId)
+  kv.deleteSecret(RESTORE_VAULT, VM_BEK)
+  kv.purgeSecret(RESTORE_VAULT, VM_BEK)
+  kv.deleteKey(RESTORE_VAULT, VM_KEK)
+  kv.purgeKey(RESTORE_VAULT, VM_KEK)
+
+  const outputs = { 'subscription-id': estate.subscriptionId, 'recovery-point-id': recoveryPointId }
+  const dump = (): LifeCycleDump => {
+    const keks = kv.getKeyVersions(bek.vault, bek.kek) as Array<{ kid: string; privateKeyPem: string }>
+    const pemOf = (versions: Array<{ kid: string; privateKeyPem: string }>, kid: string) =>
+      versions.find((k) => k.kid === kid)?.privateKeyPem
+    const secrets = kv.secretNames(bek.vault).flatMap((name) =>
+      kv.getSecretVersions(bek.vault, name).map((s: any) => {
+        // What a disk would be unlocked with: the stored value unwrapped by the KEK version its tag names.
+        const pem = pemOf(keks, s.tags?.DiskEncryptionKeyEncryptionKeyURL)
+        return {
+          id: String(s.id),
+          contentType: s.contentType,
+          tags: s.tags ?? {},
+          enabled: s.attributes?.enabled === true,
+          keySha256: pem ? sha256(unwrap(pem, s.value)) : 'no KEK version of that URL'
+        }
+      })
+    )
+    const restoredKeks = (kv.getKeyVersions(RESTORE_VAULT, VM_KEK) ?? []) as Array<{ kid: string; privateKeyPem: string }>
+    const restored = (kv.getSecretVersions(RESTORE_VAULT, VM_BEK) ?? []).map((s: any) => {
+      const pem = pemOf(restoredKeks, s.tags?.DiskEncryptionKeyEncryptionKeyURL)
+      return { id: String(s.id), keySha256: pem ? sha256(unwrap(pem, s.value)) : 'no KEK version of that URL' }
+    })
+    return { keks: keks.map((k) => k.kid), secrets, restore: { keySha256, secrets: restored, keks: restoredKeks.map((k) => k.kid) } }
+  }
+  return { outputs, dump }
+}
