@@ -74,6 +74,16 @@ describe('copy-keys: bad inputs are refused before any request', () => {
 })
 
 describe('copy-keys', () => {
+  test('a target KEK that does not exist, without create-kek: named with the inputs to fix, nothing stored', async () => {
+    const result = await c.copy({ 'secret-url': urls(names.slice(0, 1)), 'target-kek-name': 'no-such-kek' })
+    expect(result.exitCode).not.toBe(0)
+    expect(errors(result).join('\n')).toMatch(
+      /no-such-kek was not found\. Check target-kek-name, target-kek-version or target-kek-url, or set create-kek: true/
+    )
+    expect(allVaultOps().filter((op) => op === 'setSecret' || op === 'createKey')).toEqual([])
+    expect(JSON.parse(result.outputs['copied']!)).toEqual([])
+  })
+
   test('create-kek refuses an HSM key on a standard vault: named, nothing created or stored', async () => {
     const result = await c.copy({
       'secret-url': urls(names.slice(0, 2)),
@@ -126,6 +136,19 @@ describe('copy-keys', () => {
     expect(vaultOps(TARGET).filter((op) => op === 'wrapKey')).toHaveLength(40)
     expect(ops.filter((op) => /encrypt|decrypt/i.test(op))).toEqual([])
     expect(JSON.parse(result.outputs['skipped']!)).toEqual([])
+  })
+
+  test('dry-run: each source unwrapped and checked, wrapKey proven once with a throw-away key, nothing stored', async () => {
+    c.seed('dry-a')
+    c.seed('dry-b')
+    const result = await c.copy({ 'secret-url': urls(['dry-a', 'dry-b']), 'target-kek-name': TARGET_KEK, 'dry-run': 'true' })
+    expect(errors(result)).toEqual([])
+    expect(result.stdout).toMatch(/Would copy .*dry-a/)
+    expect(vaultOps(SOURCE).filter((op) => op === 'unwrapKey')).toHaveLength(2)
+    expect(vaultOps(TARGET).filter((op) => op === 'wrapKey')).toHaveLength(1)
+    expect(allVaultOps().filter((op) => op === 'setSecret' || op === 'createKey')).toEqual([])
+    expect(world.azure.keyVault.getSecretVersions(TARGET, 'dry-a')).toEqual([])
+    expect(JSON.parse(result.outputs['copied']!)).toEqual([])
   })
 
   test('a re-run with sync writes nothing: every target unchanged', async () => {

@@ -40,9 +40,10 @@ export class CopyWorld {
       [TARGET, 'premium'],
       [STANDARD, 'standard']
     ] as const) {
-      kv.createVault(name, { sku, location: 'westus', enabledForDiskEncryption: true })
+      kv.createVault(name, { sku, location: 'westus', enabledForDiskEncryption: true, enablePurgeProtection: true })
       kv.grant(name, this.world.objectId, 'Key Vault Crypto Officer')
       kv.grant(name, this.world.objectId, 'Key Vault Secrets Officer')
+      kv.grant(name, this.world.objectId, 'Reader')
     }
   }
 
@@ -80,6 +81,12 @@ export class CopyWorld {
       }
     })
     return bytes
+  }
+
+  /** A vault's resource ID, as Resource Manager spells it. */
+  vaultId(name: string): string {
+    const v = this.world.azure.keyVault.vault(name)
+    return `/subscriptions/${v.subscriptionId}/resourceGroups/${v.resourceGroup}/providers/Microsoft.KeyVault/vaults/${name}`
   }
 
   secretUrl(name: string): string {

@@ -41,7 +41,13 @@ export async function targetKek(
   const best = strongest(options.sources)
   if (!options.createKek) {
     // Named by the user: used as named, but a weaker key is said out loud.
-    const kek = await readKek(vault, ref)
+    const kek = await readKek(vault, ref).catch((error: unknown) => {
+      if (!(error instanceof VaultError && error.status === 404)) throw error
+      throw new ActionableError(
+        `The target KEK ${kekUrl(ref)} was not found. Check target-kek-name, target-kek-version or target-kek-url, or set create-kek: true to create it in target-key-vault.`,
+        { cause: error }
+      )
+    })
     if (best && stronger(best, kek)) core.warning(weaker(kek, best))
     return { kek, created: false }
   }
