@@ -19,12 +19,13 @@ const { cryptsetup, missing } = await findCryptsetup()
 if (!cryptsetup) {
   announceSkip('copy-keys unlock', missing!)
 } else {
-  const scratch = mkdtempSync(join(tmpdir(), 'copy-keys-unlock-'))
-  const bitlocker = await unpackBitlockerFixture(scratch)
   const world = useWorld()
   const c = new CopyWorld(world)
-  let ade: Ade
+  const scratch = mkdtempSync(join(tmpdir(), 'copy-keys-unlock-'))
   const image = join(scratch, 'linux-os.img')
+  // The Windows-made startup key and its volume (fixtures/bitlocker/SOURCE.md).
+  const bitlocker = await unpackBitlockerFixture(scratch)
+  let ade: Ade
 
   beforeAll(async () => {
     await c.provision()
