@@ -204,6 +204,25 @@ describe('copy-keys', () => {
     expect(entry!['secret-url']).toBe((world.azure.keyVault.getSecretVersions(TARGET, 'lost-answer')[0] as { id: string }).id)
   })
 
+  test('a source whose KEK is in a vault no input names: fails, named, and no token goes there', async () => {
+    const kek = world.azure.keyVault.getKey('bek-e2e', 'disk-kek')!
+    world.azure.keyVault.setSecret(SOURCE, 'kek-elsewhere', {
+      value: 'AAAA',
+      contentType: 'Wrapped BEK',
+      tags: {
+        DiskEncryptionKeyFileName: 'LinuxPassPhraseFileName',
+        DiskEncryptionKeyEncryptionKeyURL: kek['key'] ? (kek['key'] as { kid: string }).kid : ''
+      }
+    })
+    const result = await c.copy({ 'secret-url': urls(['kek-elsewhere']), 'target-kek-name': TARGET_KEK })
+    expect(result.exitCode).not.toBe(0)
+    expect(errors(result).join('\n')).toMatch(
+      /kek-elsewhere: its KEK https:\/\/bek-e2e\.vault\.azure\.net\/keys\/disk-kek\/[0-9a-f]{32} is in https:\/\/bek-e2e\.vault\.azure\.net, a vault no secret-url/
+    )
+    expect(world.azure.requests.filter((r) => r.host.startsWith('bek-e2e.'))).toEqual([])
+    expect(world.azure.connects.filter((r) => r.target.startsWith('bek-e2e.'))).toEqual([])
+  })
+
   test('a BEK without a KEK is skipped with the reason', async () => {
     world.azure.keyVault.setSecret(SOURCE, 'plain-bek', {
       value: randomBytes(32).toString('base64'),
