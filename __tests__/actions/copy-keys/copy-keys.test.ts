@@ -223,6 +223,17 @@ describe('copy-keys', () => {
     expect(world.azure.connects.filter((r) => r.target.startsWith('bek-e2e.'))).toEqual([])
   })
 
+  test("a source whose copy would pass Key Vault's 15 tags with CreatedBy fails, named; the rest go on", async () => {
+    const extraTags = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`Tag${i}`, `v${i}`]))
+    c.seed('many-tags', { extraTags })
+    c.seed('few-tags')
+    const result = await c.copy({ 'secret-url': urls(['many-tags', 'few-tags']), 'target-kek-name': TARGET_KEK })
+    expect(result.exitCode).not.toBe(0)
+    expect(errors(result).join('\n')).toMatch(/many-tags: Its copy would need 16 tags with CreatedBy, more than the 15 Key Vault allows/)
+    expect(world.azure.keyVault.getSecretVersions(TARGET, 'many-tags')).toEqual([])
+    expect(JSON.parse(result.outputs['copied']!)).toEqual([expect.objectContaining({ state: 'stored' })])
+  })
+
   test('a BEK without a KEK is skipped with the reason', async () => {
     world.azure.keyVault.setSecret(SOURCE, 'plain-bek', {
       value: randomBytes(32).toString('base64'),
