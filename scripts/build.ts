@@ -16,7 +16,8 @@ export const BUNDLES: ReadonlyArray<{ readonly entry: string; readonly out: stri
   { entry: 'src/actions/inventory/index.ts', out: 'dist/inventory' },
   { entry: 'src/actions/rewrap/index.ts', out: 'dist/rewrap' },
   { entry: 'src/actions/estate/index.ts', out: 'dist/estate' },
-  { entry: 'src/actions/restore-keys/index.ts', out: 'dist/restore-keys' }
+  { entry: 'src/actions/restore-keys/index.ts', out: 'dist/restore-keys' },
+  { entry: 'src/actions/copy-keys/index.ts', out: 'dist/copy-keys' }
 ]
 
 /**

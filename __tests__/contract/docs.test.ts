@@ -75,16 +75,16 @@ describe('the inputs and outputs tables are generated from action.yml', () => {
     })
 
     test('a new action folder is picked up: without tables in its README, the check names it', () => {
-      cpSync(join(copy, 'inventory/action.yml'), join(copy, 'copy-keys/action.yml'))
+      cpSync(join(copy, 'inventory/action.yml'), join(copy, 'new-action/action.yml'))
       const { status, stderr } = check(copy)
       expect(status).toBe(1)
-      expect(stderr).toContain('copy-keys/README.md: no inputs table for copy-keys/action.yml')
-      expect(stderr).toContain('copy-keys/README.md: no outputs table for copy-keys/action.yml')
+      expect(stderr).toContain('new-action/README.md: no inputs table for new-action/action.yml')
+      expect(stderr).toContain('new-action/README.md: no outputs table for new-action/action.yml')
       writeFileSync(
-        join(copy, 'copy-keys/README.md'),
-        '# copy-keys\n\n<!-- inputs: action.yml -->\n<!-- end -->\n\n<!-- outputs: action.yml -->\n<!-- end -->\n'
+        join(copy, 'new-action/README.md'),
+        '# new-action\n\n<!-- inputs: action.yml -->\n<!-- end -->\n\n<!-- outputs: action.yml -->\n<!-- end -->\n'
       )
-      expect(check(copy).stderr).toContain('copy-keys/README.md: its inputs or outputs table differs')
+      expect(check(copy).stderr).toContain('new-action/README.md: its inputs or outputs table differs')
       actionDocs(copy)
       expect(check(copy)).toEqual({ status: 0, stderr: '' })
     })

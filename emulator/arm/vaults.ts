@@ -42,7 +42,7 @@ export function vaultResource(v: Vault): Record<string, unknown> {
     location: v.location,
     tags: {},
     properties: {
-      sku: { family: 'A', name: 'standard' },
+      sku: { family: 'A', name: v.resource.sku },
       tenantId: v.tenantId,
       accessPolicies:
         v.authorization === 'rbac'

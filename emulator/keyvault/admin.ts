@@ -30,6 +30,8 @@ export interface CreateVaultOptions {
   location?: string
   enabledForDiskEncryption?: boolean
   enablePurgeProtection?: boolean
+  /** Default standard, as az keyvault create makes it: it refuses to create or import HSM keys. */
+  sku?: 'standard' | 'premium'
 }
 
 export interface VaultNetworkOptions {
@@ -96,6 +98,7 @@ export class KeyVaultAdmin {
     if (options.location) vault.location = options.location
     if (options.enabledForDiskEncryption !== undefined) vault.resource.enabledForDiskEncryption = options.enabledForDiskEncryption
     if (options.enablePurgeProtection !== undefined) vault.resource.enablePurgeProtection = options.enablePurgeProtection
+    if (options.sku) vault.resource.sku = options.sku
     this.vaults.set(vault.name, vault)
     return { name: vault.name, url: `${vaultUrl(vault)}/`, tenantId: vault.tenantId }
   }

@@ -10,6 +10,7 @@ import {
   currentKey,
   generateKeyMaterial,
   importJwk,
+  isHsm,
   isRsa,
   newVersionId,
   nowSeconds,
@@ -165,6 +166,7 @@ export async function createKey(ctx: KeyContext): Promise<ServiceResponse> {
   const kty = b['kty']
   if (typeof kty !== 'string' || !['RSA', 'RSA-HSM', 'EC', 'EC-HSM'].includes(kty))
     return badParameter('Property kty has invalid value\r\n')
+  if (isHsm(kty) && ctx.vault.resource.sku !== 'premium') return hsmOnStandard()
   const size = b['key_size']
   if (isRsa(kty) && size !== undefined && ![2048, 3072, 4096].includes(Number(size))) {
     return badParameter(`The specified RSA key size (${String(size)}) is not supported. Supported sizes are 2048, 3072 and 4096.`)
@@ -231,6 +233,7 @@ export async function importKey(ctx: KeyContext): Promise<ServiceResponse> {
     return badParameter(`The key material is not valid: ${(err as Error).message}`)
   }
   if (ctx.body['Hsm'] === true && !material.kty.endsWith('-HSM')) material = { ...material, kty: `${material.kty}-HSM` as KeyType }
+  if (isHsm(material.kty) && ctx.vault.resource.sku !== 'premium') return hsmOnStandard()
   const attrs = parseAttributes(ctx.body)
   if (typeof attrs === 'string') return badParameter(`Property ${attrs} has invalid value\r\n`)
   const tags = parseTags(ctx.body)
@@ -313,4 +316,13 @@ export function cryptoOp(ctx: KeyContext, op: CryptoOp): ServiceResponse {
     }
   }
   return kvOk({ kid: keyId(ctx.vault, entry, kv), value: result.toString('base64url') })
+}
+
+/**
+ * What a standard-tier vault answers to creating or importing an HSM-protected key (the message
+ * as az keyvault key create --kty RSA-HSM prints it there: MicrosoftDocs/azure-docs#63888, #6551
+ * of azure-sdk-for-net; the status and code are inferred, as for the other parameter refusals).
+ */
+function hsmOnStandard(): ServiceResponse {
+  return badParameter('Hardware key operation not allowed on standard vault')
 }

@@ -81,6 +81,8 @@ export interface Vault {
 }
 
 export interface VaultResourceSettings {
+  /** The pricing tier: only premium vaults hold HSM-protected keys (RSA-HSM, EC-HSM). */
+  sku: 'standard' | 'premium'
   enabledForDiskEncryption: boolean
   enablePurgeProtection: boolean
   publicNetworkAccess: 'Enabled' | 'Disabled'
@@ -189,6 +191,7 @@ export function newVault(
     firewall: { denyPublic: false },
     policies: new Set(),
     resource: {
+      sku: 'standard',
       enabledForDiskEncryption: false,
       enablePurgeProtection: false,
       publicNetworkAccess: 'Enabled',

@@ -25,6 +25,8 @@ export interface ArmResult extends VaultIds {
   readonly rows: readonly CheckRow[]
   /** Another vault's resource ID, looked up by name in the same subscription (a reused BEK's KEK vault). */
   readonly vaultIdOf: (name: string) => Promise<string>
+  /** The vault's pricing tier as ARM names it (standard, premium): only premium holds HSM keys. */
+  readonly sku?: string
 }
 
 /** What the vault checks are about: where the secrets go, where the KEK is, and what the run does there. */
@@ -96,7 +98,8 @@ export async function readVaultResources(
   core.info(`Vault resources: ${vault.id}${sameVault ? '' : `, ${kekVault.id}`}`)
   const vaultNames = sameVault ? [secretVault.name] : [secretVault.name, keyVault.name]
   const vaultIdOf = (name: string): Promise<string> => findVaultId(client, arm.subscriptionId, name)
-  return { vaultId: vault.id, kekVaultId: kekVault.id, checks, rows: armCheckRows(vaultNames, checks), vaultIdOf }
+  const sku = typeof vault.properties.sku?.name === 'string' ? vault.properties.sku.name : undefined
+  return { vaultId: vault.id, kekVaultId: kekVault.id, checks, rows: armCheckRows(vaultNames, checks), vaultIdOf, sku }
 }
 
 /** The `oid` claim of an access token; the token itself is never printed. */

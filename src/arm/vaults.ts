@@ -22,6 +22,7 @@ export interface VaultResource {
   readonly name: string
   readonly location: string
   readonly properties: {
+    readonly sku?: { readonly name?: string }
     readonly enabledForDiskEncryption?: boolean
     readonly enableSoftDelete?: boolean
     readonly enablePurgeProtection?: boolean

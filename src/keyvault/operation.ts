@@ -2,6 +2,7 @@
 /** `unwrapStored`: an unwrap of a BEK already in the vault (the rewrap's first step), not the verify of a new wrap. */
 export type VaultOperation =
   | 'getKey'
+  | 'createKey'
   | 'wrapKey'
   | 'unwrapKey'
   | 'unwrapStored'

@@ -154,3 +154,27 @@ export function parseVersionedUrl(
   const vaultUrl = `https://${host}`
   return { url: `${vaultUrl}/${kind}/${name}/${version.toLowerCase()}`, vaultUrl, name, version: version.toLowerCase() }
 }
+
+/** A secret as a secret-url line names it: its vault, name and version (none: the latest). */
+export interface SecretRef {
+  readonly vault: VaultRef
+  readonly name: string
+  readonly version?: string
+}
+
+/** `https://<vault>.<suffix>/secrets/<name>[/<version>]`, on a vault host of the cloud (a Managed HSM is refused). */
+export function parseSecretUrl(text: string, cloud: Cloud, input = 'secret-url'): SecretRef {
+  const url = parseHttpsUrl(input, text, () => `give https://<vault>.${cloud.vaultSuffix}/secrets/<name>[/<version>]`)
+  if (url.port && url.port !== '443') throw new InputError(input, `'${text}' has port ${url.port}; Key Vault URLs have none`)
+  if (url.search || url.hash) throw new InputError(input, `'${text}' has a query or fragment`)
+  const vault = vaultRef(input, vaultNameOfHost(input, url.hostname, cloud), cloud)
+  const match = /^\/secrets\/([^/]+)(?:\/([^/]+))?\/?$/i.exec(url.pathname)
+  const [, name = '', version] = match ?? []
+  if (!match || !NAME_PATTERN.test(name) || (version !== undefined && !VERSION_PATTERN.test(version))) {
+    throw new InputError(
+      input,
+      `'${text}' is not a secret identifier: https://<vault>.${cloud.vaultSuffix}/secrets/<name>[/<32-hex version>]`
+    )
+  }
+  return { vault, name, version: version?.toLowerCase() }
+}

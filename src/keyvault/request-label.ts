@@ -32,6 +32,8 @@ export function requestLabel(operation: VaultOperation, method: string, url: str
   switch (operation) {
     case 'getKey':
       return `read of key ${which}`
+    case 'createKey':
+      return `create of key ${which}`
     case 'wrapKey':
       return `wrapkey request for key ${which}`
     case 'unwrapKey':

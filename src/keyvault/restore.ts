@@ -10,7 +10,7 @@ import { ActionableError } from '../runner/actionable-error.ts'
 import { untrusted } from '../runner/untrusted.ts'
 import type { BackedUpObject } from '../ade/backup-keys.ts'
 import { encodeBase64Url } from '../ade/key-bytes.ts'
-import { type VaultClient, VaultError } from './client.ts'
+import { type VaultClient, VaultError, mask } from './client.ts'
 import type { VaultRef } from './refs.ts'
 import { lostConnection, outcomeUnknown } from './retry.ts'
 
@@ -41,7 +41,7 @@ export async function hasVersion(vault: VaultClient, kind: Kind, ref: VaultRef, 
       method: 'GET',
       url
     })
-    if (kind === 'secret' && typeof answer?.value === 'string') core.setSecret(answer.value)
+    if (kind === 'secret' && typeof answer?.value === 'string') mask(answer.value)
     return answer !== undefined
   } catch (error) {
     // A disabled secret version is there; Key Vault only will not show it.

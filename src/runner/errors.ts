@@ -26,6 +26,7 @@ interface Grant {
 /** What each operation needs, under RBAC and under access policies. */
 const GRANTS: Readonly<Record<VaultOperation, Grant>> = {
   getKey: { doing: 'read the KEK', role: 'Key Vault Crypto Service Encryption User', accessPolicy: 'keys: get' },
+  createKey: { doing: 'create the target KEK (create-kek)', role: 'Key Vault Crypto Officer', accessPolicy: 'keys: create' },
   wrapKey: { doing: 'wrap the key with the KEK', role: 'Key Vault Crypto Service Encryption User', accessPolicy: 'keys: wrapKey' },
   unwrapKey: {
     doing: 'unwrap the stored value (verify)',

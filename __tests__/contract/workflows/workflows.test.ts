@@ -25,7 +25,7 @@ const repoWorkflows = yamlFiles('.github/workflows')
 
 describe('action metadata, validated against the parser’s action schema (action-v1.0)', () => {
   test('the root action and its sub-actions', () => {
-    expect([...actions.keys()].sort()).toEqual(['', 'estate', 'inventory', 'restore-keys', 'rewrap'])
+    expect([...actions.keys()].sort()).toEqual(['', 'copy-keys', 'estate', 'inventory', 'restore-keys', 'rewrap'])
     for (const action of actions.values()) {
       expect(action.errors).toEqual([])
       expect(action.inputs.size).toBeGreaterThan(0)

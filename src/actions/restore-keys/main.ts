@@ -5,6 +5,7 @@
  * the secret's own backup is restored and read back. A failing run names what it wrote.
  */
 import * as core from '@actions/core'
+import { mask } from '../../keyvault/client.ts'
 import type { BackupKeys } from '../../ade/backup-keys.ts'
 import { LINUX_KEY_FILE_NAME, buildTags } from '../../ade/tags.ts'
 import type { OsType } from '../../ade/os-type.ts'
@@ -30,7 +31,7 @@ export async function main(settings: RestoreSettings, session: Session): Promise
   const osType = settings.osType ?? keys.osType
   if (!osType) throw new ActionableError("The recovery point does not say the VM's OS type; set os-type: windows or linux.")
   // The wrapped value travels in requests and may be echoed in errors: masked before the first one.
-  if (keys.wrappedValue) core.setSecret(keys.wrappedValue)
+  if (keys.wrappedValue) mask(keys.wrappedValue)
   const vaultRef = (input: string, name: string): VaultRef => parseVault(input, name, settings.cloud)
   const keyVault = settings.keyVault ?? vaultRef('key-vault', keys.secret.vaultName)
   const kekVault = settings.kekVault ?? (keys.kek ? vaultRef('kek-vault', keys.kek.vaultName) : keyVault)

@@ -7,10 +7,8 @@
  * simply does it again. The plaintext lives only in a Buffer, masked before any request that
  * carries it, and is zeroed whatever happens; old versions stay for VMs that still use them.
  */
-import { timingSafeEqual } from 'node:crypto'
 import { ActionableError } from '../../runner/actionable-error.ts'
-import { checkSecretId, checkWrappedValue } from '../../keyvault/answer-checks.ts'
-import { decodeJsonBase64UrlField } from '../../ade/key-bytes.ts'
+import { checkSecretId } from '../../keyvault/answer-checks.ts'
 import type { VaultPacer } from '../../keyvault/pacing.ts'
 import { type SecretBundle, type StoreAdvice, type StoreResult, readSecret, storeSecret } from '../../keyvault/secrets.ts'
 import { CONTENT_TYPE } from '../../ade/tags.ts'
@@ -19,6 +17,7 @@ import { type VaultClient, mask } from '../../keyvault/client.ts'
 import type { WrapAlgorithm } from '../../ade/wrap-algorithms.ts'
 import { type WrappedKey, wrapKey } from '../../keyvault/wrap.ts'
 import { checkBekFile, unwrapOld } from './old-value.ts'
+import { checkNewWrap, verifyNewWrap } from '../../ade/verified-wrap.ts'
 import { newestVersions } from './read.ts'
 import type { PlanContext, RewrapPlan } from './plan.ts'
 import { disableUnchecked } from './disable.ts'
@@ -84,35 +83,8 @@ export async function wrapChecked(job: RewrapJob, algorithm: WrapAlgorithm, plai
   mask(plain.toString('base64url'))
   await job.pacer.keyOperations.take()
   const wrapped = await stage(job, `Wrapping it with ${target.kid}`, () => wrapKey(job.vault, job.targetRef, target.kid, algorithm, plain))
-  if (wrapped.kid.toLowerCase() !== target.kid.toLowerCase()) {
-    throw new ActionableError(`Key Vault wrapped it with ${wrapped.kid}, not ${target.kid}; nothing was stored. Re-run the step.`)
-  }
-  checkWrappedValue(wrapped.value, target.bits, `POST ${target.kid}/wrapkey`)
+  checkNewWrap(wrapped, target)
   return wrapped
-}
-
-/** The target vault unwraps the new wrap, and the bytes must be the old ones (compared in constant time). */
-async function verifyNewWrap(vault: VaultClient, wrapped: WrappedKey, algorithm: WrapAlgorithm, plain: Buffer): Promise<void> {
-  const body = JSON.stringify({ alg: algorithm, value: wrapped.value })
-  const answer = await vault.bytes({ operation: 'unwrapKey', method: 'POST', url: `${wrapped.kid}/unwrapkey`, body })
-  let unwrapped: Buffer | undefined
-  try {
-    try {
-      unwrapped = decodeJsonBase64UrlField(answer, 'value')
-    } catch (error) {
-      throw new ActionableError(
-        `Key Vault's answer to POST ${wrapped.kid}/unwrapkey is unusable (${(error as Error).message}). Re-run the step.`
-      )
-    }
-    if (unwrapped.length !== plain.length || !timingSafeEqual(unwrapped, plain)) {
-      throw new ActionableError(
-        `Key Vault unwrapped the new wrap with ${wrapped.kid} to a different key. Re-run the step; if it fails again, check the target KEK with az keyvault key show.`
-      )
-    }
-  } finally {
-    answer.fill(0)
-    unwrapped?.fill(0)
-  }
 }
 
 /** Another run (or client) that stored a version since this one read the secret has the last word: never store over it. */
