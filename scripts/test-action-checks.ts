@@ -1,7 +1,7 @@
 /**
  * The test-action job's checks of the actions after the root one (its outputs, as the check step
  * passes them in env, against what the stand-ins hold): the KEK rotation of the `run:` step,
- * `./rewrap`, `./inventory` again, `./estate` on the demo estate and `./restore-keys`.
+ * `./rewrap`, `./inventory` again, `./estate` on the demo estate, `./restore-keys` and `./copy-keys`.
  */
 import type { LifeCycleDump } from './test-action-world.ts'
 
@@ -87,5 +87,19 @@ export function checkLifeCycle(dump: LifeCycleDump, out: (name: string) => strin
     settings?.diskEncryptionKey?.secretUrl === restored?.id,
     `restore-keys encryption-settings '${out('restored-encryption-settings')}' does not name the restored secret`
   )
+
+  // ./copy-keys copied the root action's first version to the DR vault: one version there, on its KEK, the same key.
+  const copied = json<Array<Record<string, unknown>>>(out('copied')) ?? []
+  const [copy] = dump.copies
+  expect(dump.copies.length === 1, `the DR vault holds ${dump.copies.length} secret versions, not 1`)
+  expect(
+    copied.length === 1 &&
+      copied[0]!['source-secret-url'] === created?.id &&
+      copied[0]!['secret-url'] === copy?.id &&
+      copied[0]!['state'] === 'stored' &&
+      copied[0]!['kek-url'] === copy?.kekUrl,
+    `copy-keys output copied '${out('copied')}' is not the action's secret stored once in the DR vault`
+  )
+  expect(!!copy && copy.keySha256 === created?.keySha256, 'the copy in the DR vault does not unwrap to the same key as its source')
   return problems
 }

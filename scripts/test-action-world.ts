@@ -11,6 +11,9 @@ import type { BekVault } from '../emulator/provision.ts'
 import { provisionDemoEstate } from '../emulator/estate.ts'
 
 export const RESTORE_VAULT = 'bek-ci-restore'
+/** copy-keys' target: a vault in another region, with its own KEK. */
+export const DR_VAULT = 'bek-ci-dr'
+const DR_KEK = 'dr-kek'
 const VM_KEK = 'vm-kek'
 const VM_BEK = 'vm-bek'
 
@@ -28,6 +31,8 @@ export interface LifeCycleDump {
   secrets: Array<{ id: string; contentType?: string; tags: Record<string, string>; enabled: boolean; keySha256: string }>
   /** The backed-up VM's key, and what its vault holds after restore-keys. */
   restore: { keySha256: string; secrets: Array<{ id: string; keySha256: string }>; keks: string[] }
+  /** What the disaster-recovery vault holds after copy-keys, each unwrapped with the KEK version its tag names. */
+  copies: Array<{ id: string; kekUrl: string; keySha256: string }>
 }
 
 /** The job's extra world; returns the stand-ins' extra outputs and a dump of the state, for `check`. */
@@ -74,7 +79,18 @@ export async function provisionLifeCycle(azure: LocalAzure, bek: BekVault) {
   kv.deleteKey(RESTORE_VAULT, VM_KEK)
   kv.purgeKey(RESTORE_VAULT, VM_KEK)
 
-  const outputs = { 'subscription-id': estate.subscriptionId, 'recovery-point-id': recoveryPointId }
+  // The disaster-recovery region: copy-keys copies the root action's BEK there, wrapped with its KEK.
+  kv.createVault(DR_VAULT, { enabledForDiskEncryption: true, location: 'westus2' })
+  for (const role of ['Key Vault Crypto Service Encryption User', 'Key Vault Secrets Officer'] as const)
+    kv.grant(DR_VAULT, bek.objectId, role)
+  await kv.createKey(DR_VAULT, DR_KEK, { size: 3072 })
+
+  const outputs = {
+    'subscription-id': estate.subscriptionId,
+    'recovery-point-id': recoveryPointId,
+    'dr-key-vault': DR_VAULT,
+    'dr-kek-name': DR_KEK
+  }
   const dump = (): LifeCycleDump => {
     const keks = kv.getKeyVersions(bek.vault, bek.kek) as Array<{ kid: string; privateKeyPem: string }>
     const pemOf = (versions: Array<{ kid: string; privateKeyPem: string }>, kid: string) =>
@@ -97,7 +113,20 @@ export async function provisionLifeCycle(azure: LocalAzure, bek: BekVault) {
       const pem = pemOf(restoredKeks, s.tags?.DiskEncryptionKeyEncryptionKeyURL)
       return { id: String(s.id), keySha256: pem ? sha256(unwrap(pem, s.value)) : 'no KEK version of that URL' }
     })
-    return { keks: keks.map((k) => k.kid), secrets, restore: { keySha256, secrets: restored, keks: restoredKeks.map((k) => k.kid) } }
+    const drKeks = (kv.getKeyVersions(DR_VAULT, DR_KEK) ?? []) as Array<{ kid: string; privateKeyPem: string }>
+    const copies = kv.secretNames(DR_VAULT).flatMap((name) =>
+      kv.getSecretVersions(DR_VAULT, name).map((s: any) => {
+        const kekUrl = String(s.tags?.DiskEncryptionKeyEncryptionKeyURL ?? '')
+        const pem = pemOf(drKeks, kekUrl)
+        return { id: String(s.id), kekUrl, keySha256: pem ? sha256(unwrap(pem, s.value)) : 'no KEK version of that URL' }
+      })
+    )
+    return {
+      keks: keks.map((k) => k.kid),
+      secrets,
+      restore: { keySha256, secrets: restored, keks: restoredKeks.map((k) => k.kid) },
+      copies
+    }
   }
   return { outputs, dump }
 }

@@ -121,9 +121,6 @@ describe('each action.yml declares exactly the inputs its code reads and the out
     // key-vault only where the code reaches common-settings.ts.
     const common = join(SRC, 'runner', 'run-settings.ts')
     const use = codeUse(sourcesOf([...new Set([...files, common])]))
-    // key-vault is getCommonSettings' own: an action on getRunSettings alone (no one vault) does not read it.
-    const sources = [...sourcesOf(files).entries()].filter(([path]) => !path.endsWith('common-settings.ts'))
-    if (!sources.some(([, text]) => text.includes('getCommonSettings('))) (use.inputs as Set<string>).delete('key-vault')
     expect(use.inputs.size).toBeGreaterThan(0)
     expect(contractProblems(parse(readFileSync(file, 'utf8')) as ActionYml, use)).toEqual([])
   })

@@ -48,7 +48,7 @@ describe('the test-action job, run locally', () => {
       'test-action: the outputs name the stored secret, its KEK version and this run; the key file holds its key; the inventory lists it'
     )
     expect(output).toMatch(/Overwrote with zeros and deleted the key file .*test-action\.key/)
-    expect(output).toContain("test-action (local): 9 steps of ci.yml's test-action job and the post step passed")
+    expect(output).toContain("test-action (local): 10 steps of ci.yml's test-action job and the post step passed")
     expect(status).toBe(0)
   }, 120_000)
 

@@ -1,0 +1,1 @@
+export * from '../218.index.js'

@@ -1,0 +1,1 @@
+export * from '../507.index.js'

@@ -1,0 +1,1 @@
+export * from '../641.index.js'

@@ -1,0 +1,1 @@
+export * from '../744.index.js'

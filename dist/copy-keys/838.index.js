@@ -1,0 +1,1 @@
+export * from '../838.index.js'

@@ -1,0 +1,1 @@
+export * from '../907.index.js'
