@@ -6,7 +6,6 @@
  * compare). Each takes only what it needs: a vault client, a KEK URL, the bytes. The plaintext is
  * returned in Buffers the caller zeroes; those made here are zeroed here.
  */
-import { timingSafeEqual } from 'node:crypto'
 import { ActionableError } from '../runner/actionable-error.ts'
 import { BekFormatError, parseBekFile } from './bek-file.ts'
 import { decodeJsonBase64UrlField } from './key-bytes.ts'
@@ -14,7 +13,7 @@ import { TAG_FILE_NAME } from './tags.ts'
 import { untrusted } from '../runner/untrusted.ts'
 import { VaultError, type VaultClient } from '../keyvault/client.ts'
 import { checkWrappedValue } from '../keyvault/answer-checks.ts'
-import type { WrappedKey } from '../keyvault/wrap.ts'
+import { type WrappedKey, verifyUnwrap } from '../keyvault/wrap.ts'
 import type { WrapAlgorithm } from './wrap-algorithms.ts'
 
 /** A Windows BEK's file name: the startup key's protector GUID, as BitLocker looks for it. */
@@ -99,24 +98,9 @@ export function checkNewWrap(wrapped: WrappedKey, target: { readonly kid: string
 
 /** The target's vault unwraps the new wrap, and the bytes must be `plain` (compared in constant time). */
 export async function verifyNewWrap(vault: VaultClient, wrapped: WrappedKey, algorithm: WrapAlgorithm, plain: Buffer): Promise<void> {
-  const body = JSON.stringify({ alg: algorithm, value: wrapped.value })
-  const answer = await vault.bytes({ operation: 'unwrapKey', method: 'POST', url: `${wrapped.kid}/unwrapkey`, body })
-  let unwrapped: Buffer | undefined
-  try {
-    try {
-      unwrapped = decodeJsonBase64UrlField(answer, 'value')
-    } catch (error) {
-      throw new ActionableError(
-        `Key Vault's answer to POST ${wrapped.kid}/unwrapkey is unusable (${(error as Error).message}). Re-run the step.`
-      )
-    }
-    if (unwrapped.length !== plain.length || !timingSafeEqual(unwrapped, plain)) {
-      throw new ActionableError(
-        `Key Vault unwrapped the new wrap with ${wrapped.kid} to a different key. Re-run the step; if it fails again, check the target KEK with az keyvault key show.`
-      )
-    }
-  } finally {
-    answer.fill(0)
-    unwrapped?.fill(0)
-  }
+  await verifyUnwrap(vault, wrapped, algorithm, plain, {
+    prefix: '',
+    subject: 'the new wrap',
+    advice: ' Re-run the step; if it fails again, check the target KEK with az keyvault key show.'
+  })
 }

@@ -54,6 +54,17 @@ function maskForm(key: Buffer): string {
   return key.toString('base64url')
 }
 
+/** How a verification's failure is told: the root action's, or a caller's that names the stage itself. */
+export interface VerifyWords {
+  readonly prefix: string
+  /** What was unwrapped: the stored value, the new wrap. */
+  readonly subject: string
+  /** Appended to the message: what to do. */
+  readonly advice: string
+}
+
+const ROOT_WORDS: VerifyWords = { prefix: 'Verification failed: ', subject: 'the stored value', advice: '' }
+
 /**
  * Has the vault unwrap `wrapped` and compares the result with `key` in constant time; without
  * `key` (a reused BEK whose key this run never saw), only that it unwraps to a key at all.
@@ -62,7 +73,8 @@ export async function verifyUnwrap(
   vault: VaultClient,
   wrapped: WrappedKey,
   algorithm: WrapAlgorithm,
-  key: Buffer | undefined
+  key: Buffer | undefined,
+  words: VerifyWords = ROOT_WORDS
 ): Promise<void> {
   const body = JSON.stringify({ alg: algorithm, value: wrapped.value })
   // The request carries the wrapped value, the answer the key (when this run knows it: masked already if it wrapped it).
@@ -74,13 +86,15 @@ export async function verifyUnwrap(
       unwrapped = decodeJsonBase64UrlField(answer, 'value')
     } catch (error) {
       throw new ActionableError(
-        `Verification failed: Key Vault's answer to POST ${wrapped.kid}/unwrapkey is unusable (${(error as Error).message}).`,
+        `${words.prefix}Key Vault's answer to POST ${wrapped.kid}/unwrapkey is unusable (${(error as Error).message}).${words.advice}`,
         { cause: error }
       )
     }
     const matches = key ? unwrapped.length === key.length && timingSafeEqual(unwrapped, key) : unwrapped.length > 0
     if (!matches) {
-      throw new ActionableError(`Verification failed: Key Vault unwrapped the stored value with ${wrapped.kid} to a different key.`)
+      throw new ActionableError(
+        `${words.prefix}Key Vault unwrapped ${words.subject} with ${wrapped.kid} to a different key.${words.advice}`
+      )
     }
   } finally {
     answer.fill(0)
