@@ -4,13 +4,14 @@
 // version listed once in report-file, each KEK version read once, the counts right.
 // `node bench/inventory.ts` runs it alone and writes bench/results/inventory.{json,md}.
 import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LocalAzureOptions } from '../emulator/index.ts'
 import type { ThrottleLimits } from '../emulator/keyvault/throttle.ts'
 import { makeJobDir, runAction } from '../emulator/runner.ts'
 import { bundle } from './bundle.ts'
 import { REPO } from './paths.ts'
+import { benchScenarios, firstErrors } from './scenarios.ts'
 import { createBenchWorld, KEK, KEK_BITS, VAULT } from './world.ts'
 
 export const INVENTORY_SECRETS = 1000
@@ -102,12 +103,7 @@ export async function benchInventoryScenario(
       ...(ok
         ? {}
         : {
-            error: r.stdout
-              .split('\n')
-              .filter((l) => l.startsWith('::error::'))
-              .slice(0, 3)
-              .join(' | ')
-              .slice(0, 800)
+            error: firstErrors(r.stdout)
           })
     }
   } finally {
@@ -122,26 +118,23 @@ export async function benchInventory(
   entry = join(bundle.dir, 'inventory', 'index.js'),
   out = join(REPO, 'bench', 'results')
 ): Promise<InventoryScenario[]> {
-  const scenarios: Array<[string, Partial<ThrottleLimits> | undefined]> = [
-    ["Key Vault's limits", undefined],
-    // Another client takes most of the vault's read budget: a storm of 429s to wait out.
-    ['an eighth of the read limit (429 storm)', { other: 500 }]
-  ]
-  const results: InventoryScenario[] = []
-  for (const [label, limits] of scenarios) {
-    const s = await benchInventoryScenario(label, limits, options, entry)
-    results.push(s)
-    log(
-      `   ${label}: ${s.ok ? 'ok' : `FAILED: ${s.error}`}: ${s.listed}/${s.versions} BEK versions in ${(s.ms / 1000).toFixed(1)} s (${s.rate.toFixed(0)}/s), ${s.requests} requests, ${s.throttled} × 429, ${s.kekReads} KEK reads${s.peakRssKiB ? `, peak ${Math.round(s.peakRssKiB / 1024)} MiB` : ''}`
-    )
-  }
-  await mkdir(out, { recursive: true })
-  await writeFile(
-    join(out, 'inventory.json'),
-    JSON.stringify({ date: new Date().toISOString(), options, scenarios: results }, null, 2) + '\n'
+  return benchScenarios(
+    {
+      name: 'inventory',
+      scenarios: [
+        ["Key Vault's limits", undefined],
+        // Another client takes most of the vault's read budget: a storm of 429s to wait out.
+        ['an eighth of the read limit (429 storm)', { other: 500 }]
+      ],
+      run: (label, limits) => benchInventoryScenario(label, limits, options, entry),
+      line: (s) =>
+        `${s.ok ? 'ok' : `FAILED: ${s.error}`}: ${s.listed}/${s.versions} BEK versions in ${(s.ms / 1000).toFixed(1)} s (${s.rate.toFixed(0)}/s), ${s.requests} requests, ${s.throttled} × 429, ${s.kekReads} KEK reads${s.peakRssKiB ? `, peak ${Math.round(s.peakRssKiB / 1024)} MiB` : ''}`,
+      markdown: (results) => inventoryMarkdown(results, options)
+    },
+    options,
+    log,
+    out
   )
-  await writeFile(join(out, 'inventory.md'), inventoryMarkdown(results, options))
-  return results
 }
 
 function inventoryMarkdown(results: readonly InventoryScenario[], options: LocalAzureOptions): string {

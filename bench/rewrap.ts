@@ -5,13 +5,13 @@
 // the vault) to the same bytes as before, and a second run that stores nothing.
 // `node bench/rewrap.ts` runs it alone and writes bench/results/rewrap.{json,md}.
 import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto'
-import { writeFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LocalAzureOptions } from '../emulator/index.ts'
 import type { ThrottleLimits } from '../emulator/keyvault/throttle.ts'
 import { runAction } from '../emulator/runner.ts'
 import { bundle } from './bundle.ts'
 import { REPO } from './paths.ts'
+import { benchScenarios, firstErrors } from './scenarios.ts'
 import { createBenchWorld, KEK, KEK_BITS, VAULT } from './world.ts'
 
 export const REWRAP_COUNT = 300
@@ -129,12 +129,7 @@ export async function benchRewrapScenario(
       ...(ok
         ? {}
         : {
-            error: (r.stdout + again.stdout)
-              .split('\n')
-              .filter((l) => l.startsWith('::error::'))
-              .slice(0, 5)
-              .join(' | ')
-              .slice(0, 800)
+            error: firstErrors(r.stdout + again.stdout, 5)
           })
     }
   } finally {
@@ -149,23 +144,23 @@ export async function benchRewrap(
   entry = join(bundle.dir, 'rewrap', 'index.js'),
   out = join(REPO, 'bench', 'results')
 ): Promise<RewrapScenario[]> {
-  const scenarios: Array<[string, Partial<ThrottleLimits> | undefined]> = [
-    ["Key Vault's limits", undefined],
-    // Another client takes half the vault's budget: the action's pacing is too fast for what is left.
-    ['half the limits (a shared vault)', { secretWrite: 150, rsaOp: 2000, other: 2000 }]
-  ]
-  const results: RewrapScenario[] = []
-  for (const [label, limits] of scenarios) {
-    const s = await benchRewrapScenario(label, limits, options, entry)
-    results.push(s)
-    log(
-      `   ${label}: ${s.ok ? 'ok' : `FAILED: ${s.error}`}: ${s.count} BEKs in ${(s.ms / 1000).toFixed(1)} s (${s.rate.toFixed(1)}/s), ${s.throttled} × 429 ${JSON.stringify(s.throttledBy)}, ${s.puts} PUTs, ${s.intact}/${s.count} intact, second run ${s.secondRunPuts} PUTs`
-    )
-  }
-  await mkdir(out, { recursive: true })
-  await writeFile(join(out, 'rewrap.json'), JSON.stringify({ date: new Date().toISOString(), options, scenarios: results }, null, 2) + '\n')
-  await writeFile(join(out, 'rewrap.md'), rewrapMarkdown(results, options))
-  return results
+  return benchScenarios(
+    {
+      name: 'rewrap',
+      scenarios: [
+        ["Key Vault's limits", undefined],
+        // Another client takes half the vault's budget: the action's pacing is too fast for what is left.
+        ['half the limits (a shared vault)', { secretWrite: 150, rsaOp: 2000, other: 2000 }]
+      ],
+      run: (label, limits) => benchRewrapScenario(label, limits, options, entry),
+      line: (s) =>
+        `${s.ok ? 'ok' : `FAILED: ${s.error}`}: ${s.count} BEKs in ${(s.ms / 1000).toFixed(1)} s (${s.rate.toFixed(1)}/s), ${s.throttled} × 429 ${JSON.stringify(s.throttledBy)}, ${s.puts} PUTs, ${s.intact}/${s.count} intact, second run ${s.secondRunPuts} PUTs`,
+      markdown: (results) => rewrapMarkdown(results, options)
+    },
+    options,
+    log,
+    out
+  )
 }
 
 function rewrapMarkdown(results: readonly RewrapScenario[], options: LocalAzureOptions): string {
