@@ -206,6 +206,38 @@ export async function estate(d: Demo): Promise<Told> {
   }
 }
 
+/** copy-keys: the BEK into a vault of another region, wrapped with that vault's own KEK (Site Recovery needs it there). */
+export async function copyKeys(d: Demo): Promise<Told> {
+  const { secretUrl } = d.created!
+  const kv = d.azure.keyVault
+  const target = 'bek-demo-dr'
+  kv.createVault(target, { enabledForDiskEncryption: true, location: 'westus2' })
+  for (const role of ['Key Vault Crypto Service Encryption User', 'Key Vault Secrets Officer'] as const)
+    kv.grant(target, d.bek.objectId, role)
+  const drKek = await kv.createKey(target, 'dr-kek', { size: 3072 })
+  const r = await act(d, 'copy-keys/', { 'secret-url': secretUrl, 'target-key-vault': target, 'target-kek-name': 'dr-kek' })
+  const [copy] = json<Array<{ 'secret-url': string; state: string }>>(r.outputs['copied'])
+  check(copy?.state === 'stored', `copy-keys copied ${r.outputs['copied']}`)
+  const stored = kv.getSecretVersions(target, new URL(copy!['secret-url']).pathname.split('/')[2]!).at(-1)!
+  check(
+    (stored['tags'] as Record<string, string>)['DiskEncryptionKeyEncryptionKeyURL'] === drKek.kid,
+    'the copy is not tagged with the DR KEK'
+  )
+  const padding = { key: createPrivateKey(drKek.privateKeyPem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }
+  const copied = privateDecrypt(padding, Buffer.from(String(stored['value']), 'base64url'))
+  const source = keyOf(d, secretUrl)
+  check(copied.equals(source), 'the copy does not unwrap to the source key')
+  check(!d.azure.requests.some((q) => /\/(en|de)crypt$/i.test(q.path)), 'copy-keys used encrypt or decrypt')
+  copied.fill(0)
+  source.fill(0)
+  return {
+    story:
+      `dist/copy-keys/index.js had ${d.bek.vault} unwrap the BEK (unwrapKey, never decrypt) and ${target}, a vault in westus2, wrap the same bytes with\n` +
+      `its own KEK, verified that ${target} unwraps the new wrap to those bytes, and only then stored it there with the BEK's tags.`,
+    proof: `copy-keys: ${target} holds the BEK wrapped with its own KEK, and that KEK's private key unwraps it to the source's key`
+  }
+}
+
 export async function restoreKeys(d: Demo): Promise<Told> {
   const { name, secretUrl } = d.created!
   const key = keyOf(d, d.azure.keyVault.getSecretVersions(d.bek.vault, name).at(-1)!['id'] as string)

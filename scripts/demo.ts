@@ -23,6 +23,7 @@ const STEPS: Record<string, Step> = {
   rewrap: { run: steps.rewrap, title: 'Rewrap onto the new KEK version', needs: ['create', 'rotate'] },
   'inventory-again': { run: steps.inventoryAgain, title: 'Inventory again', needs: ['create', 'rotate', 'rewrap'] },
   estate: { run: steps.estate, title: 'Estate: every ADE disk of a subscription, and whether it would boot', needs: [] },
+  'copy-keys': { run: steps.copyKeys, title: "Copy the keys to another region's vault", needs: ['create'] },
   'restore-keys': { run: steps.restoreKeys, title: 'Restore the keys from Azure Backup', needs: ['create'] }
 }
 

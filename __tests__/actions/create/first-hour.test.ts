@@ -71,7 +71,7 @@ describe('npm run demo: the whole key life cycle, each step with its proof', () 
     const run = spawnSync(process.execPath, ['scripts/demo.ts', ...args], { encoding: 'utf8', timeout: 60_000 })
     return { status: run.status, output: run.stdout + run.stderr, ms: Date.now() - started }
   }
-  const STEPS = ['create', 'image', 'rotate', 'inventory', 'rewrap', 'inventory-again', 'estate', 'restore-keys']
+  const STEPS = ['create', 'image', 'rotate', 'inventory', 'rewrap', 'inventory-again', 'estate', 'copy-keys', 'restore-keys']
 
   test('every step runs its bundle and proves what it claims, in order, within seconds', () => {
     const { status, output, ms } = demo()
@@ -83,6 +83,9 @@ describe('npm run demo: the whole key life cycle, each step with its proof', () 
     expect(output).toContain('rewrap: 2 secret(s) have a new version on the current KEK version, holding the same key')
     expect(output).toContain('fail-on: not-current passed')
     expect(output).toContain('estate: 2 of 9 ADE disks at risk at their next boot')
+    expect(output).toContain(
+      "copy-keys: bek-demo-dr holds the BEK wrapped with its own KEK, and that KEK's private key unwraps it to the source's key"
+    )
     expect(output).toContain('the ADE stand-in boots with the same key as before the loss')
     expect(output).toMatch(/\nEvery step proved what it claims, in \d+\.\d s\./)
     expect(status).toBe(0)
