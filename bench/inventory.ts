@@ -3,13 +3,14 @@
 // them (a shared vault), where 429s must be waited out. Checks that nothing is missed: every
 // version listed once in report-file, each KEK version read once, the counts right.
 // `node bench/inventory.ts` runs it alone and writes bench/results/inventory.{json,md}.
-import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LocalAzureOptions } from '../emulator/index.ts'
 import type { ThrottleLimits } from '../emulator/keyvault/throttle.ts'
 import { makeJobDir, runAction } from '../emulator/runner.ts'
 import { bundle } from './bundle.ts'
+import { storeWrappedBek } from '../emulator/wrapped-bek.ts'
 import { REPO } from './paths.ts'
 import { benchScenarios, firstErrors } from './scenarios.ts'
 import { createBenchWorld, KEK, KEK_BITS, VAULT } from './world.ts'
@@ -54,21 +55,8 @@ export async function benchInventoryScenario(
     ]
     for (let i = 0; i < INVENTORY_SECRETS; i++) {
       const name = `bek-${String(i).padStart(4, '0')}`
-      for (const kek of keks.slice(0, INVENTORY_VERSIONS)) {
-        const value = publicEncrypt(
-          { key: createPublicKey(kek.privateKeyPem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
-          randomBytes(32)
-        ).toString('base64url')
-        kv.setSecret(VAULT, name, {
-          value,
-          contentType: 'Wrapped BEK',
-          tags: {
-            DiskEncryptionKeyFileName: 'LinuxPassPhraseFileName',
-            DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP',
-            DiskEncryptionKeyEncryptionKeyURL: kid(kek.version)
-          }
-        })
-      }
+      for (const kek of keks.slice(0, INVENTORY_VERSIONS))
+        storeWrappedBek(kv, VAULT, name, { ...kek, kid: kid(kek.version) }, randomBytes(32))
     }
     const job = await makeJobDir()
     const inputs = { 'key-vault': VAULT, 'client-id': world.clientId, 'tenant-id': world.tenantId, 'report-file': 'inventory.json' }

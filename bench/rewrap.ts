@@ -4,12 +4,13 @@
 // is lost: one new version per BEK, each unwrapping (with the new KEK's private key, outside
 // the vault) to the same bytes as before, and a second run that stores nothing.
 // `node bench/rewrap.ts` runs it alone and writes bench/results/rewrap.{json,md}.
-import { constants, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto'
+import { constants, createPrivateKey, privateDecrypt, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type { LocalAzureOptions } from '../emulator/index.ts'
 import type { ThrottleLimits } from '../emulator/keyvault/throttle.ts'
 import { runAction } from '../emulator/runner.ts'
 import { bundle } from './bundle.ts'
+import { storeWrappedBek } from '../emulator/wrapped-bek.ts'
 import { REPO } from './paths.ts'
 import { benchScenarios, firstErrors } from './scenarios.ts'
 import { createBenchWorld, KEK, KEK_BITS, VAULT } from './world.ts'
@@ -60,24 +61,12 @@ export async function benchRewrapScenario(
   try {
     const kv = world.azure.keyVault
     const v1 = kv.getKey(VAULT, KEK)!
-    const publicKey = createPublicKey(v1.privateKeyPem)
     const plaintext = new Map<string, Buffer>()
     for (let i = 0; i < count; i++) {
       const name = `bek-${String(i).padStart(3, '0')}`
       const bytes = randomBytes(32)
       plaintext.set(name, bytes)
-      const value = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, bytes).toString(
-        'base64url'
-      )
-      kv.setSecret(VAULT, name, {
-        value,
-        contentType: 'Wrapped BEK',
-        tags: {
-          DiskEncryptionKeyFileName: 'LinuxPassPhraseFileName',
-          DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP',
-          DiskEncryptionKeyEncryptionKeyURL: kid(v1.version)
-        }
-      })
+      storeWrappedBek(kv, VAULT, name, { kid: kid(v1.version), privateKeyPem: v1.privateKeyPem }, bytes)
     }
     const v2 = await kv.createKey(VAULT, KEK, { size: KEK_BITS }) // the rotation
     const inputs = { 'key-vault': VAULT, 'kek-name': KEK, 'client-id': world.clientId, 'tenant-id': world.tenantId }

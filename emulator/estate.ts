@@ -6,10 +6,11 @@
  * extension does), a rotated-away KEK version, a disabled one and an expired one. The identity
  * `objectId` gets Reader on the subscription and, on the vault, what the action needs.
  */
-import { constants, createPrivateKey, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { LocalAzure } from './index.ts'
 import { DISK_TYPE, type EncryptionSettings, resourceId } from './arm/compute-shapes.ts'
 import { VM_TYPE } from './arm/virtual-machines.ts'
+import { storeWrappedBek } from './wrapped-bek.ts'
 
 export const ESTATE_VAULT = 'ade-estate'
 export const ESTATE_GROUP = 'rg-estate'
@@ -51,17 +52,7 @@ export async function provisionDemoEstate(azure: LocalAzure, options: { objectId
   const bek = (name: string, tagKek: { kid: string; privateKeyPem: string }, wrapKek = tagKek): EncryptionSettings => {
     const key = randomBytes(64)
     plaintexts.push(key)
-    const publicKey = createPublicKey(createPrivateKey(wrapKek.privateKeyPem))
-    const wrapped = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key)
-    const { id } = kv.setSecret(ESTATE_VAULT, `bek-${name}`, {
-      value: wrapped.toString('base64url'),
-      contentType: 'Wrapped BEK',
-      tags: {
-        DiskEncryptionKeyFileName: 'LinuxPassPhraseFileName',
-        DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP',
-        DiskEncryptionKeyEncryptionKeyURL: tagKek.kid
-      }
-    })
+    const { id } = storeWrappedBek(kv, ESTATE_VAULT, `bek-${name}`, wrapKek, key, tagKek.kid)
     secrets[name] = id
     return { secretUrl: id, secretVaultId: vaultId, keyUrl: tagKek.kid, keyVaultId: vaultId }
   }

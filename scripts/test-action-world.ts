@@ -5,10 +5,11 @@
  * its subscription, and an Azure Backup recovery point whose keys were lost (for `./restore-keys`).
  * Then what the job's check compares those actions' outputs with.
  */
-import { constants, createHash, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto'
+import { constants, createHash, createPrivateKey, privateDecrypt, randomBytes } from 'node:crypto'
 import type { LocalAzure } from '../emulator/index.ts'
 import type { BekVault } from '../emulator/provision.ts'
 import { provisionDemoEstate } from '../emulator/estate.ts'
+import { storeWrappedBek } from '../emulator/wrapped-bek.ts'
 
 export const RESTORE_VAULT = 'bek-ci-restore'
 /** copy-keys' target: a vault in another region, with its own KEK. */
@@ -49,20 +50,8 @@ export async function provisionLifeCycle(azure: LocalAzure, bek: BekVault) {
   const kek = await kv.createKey(RESTORE_VAULT, VM_KEK, { size: 2048 })
   const key = Buffer.from(randomBytes(127).toString('base64'))
   const keySha256 = sha256(key)
-  const wrapped = publicEncrypt(
-    { key: createPublicKey(kek.privateKeyPem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
-    key
-  )
+  storeWrappedBek(kv, RESTORE_VAULT, VM_BEK, kek, key)
   key.fill(0)
-  kv.setSecret(RESTORE_VAULT, VM_BEK, {
-    value: wrapped.toString('base64url'),
-    contentType: 'Wrapped BEK',
-    tags: {
-      DiskEncryptionKeyFileName: 'LinuxPassPhraseFileName',
-      DiskEncryptionKeyEncryptionAlgorithm: 'RSA-OAEP',
-      DiskEncryptionKeyEncryptionKeyURL: kek.kid
-    }
-  })
   const vault = kv.vault(RESTORE_VAULT)
   const recoveryPointId = azure.arm.recoveryPoints.add({
     subscriptionId: vault.subscriptionId,
